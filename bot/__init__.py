@@ -1,0 +1,1 @@
+"""Tuoyu's conversation engine, composition root, command line and channel adapters."""

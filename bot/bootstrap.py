@@ -1,0 +1,63 @@
+"""The composition root: build every service from one Settings object, and close them again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.conversations import Conversations
+from bot.engine.engine import Engine
+from bot.engine.flow import Flow
+from bot.i18n import Catalog, default_catalog
+from bot.settings import Settings
+from knowledge.base import KnowledgeBase
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Tuoyu:
+    """Everything a channel adapter or command needs, built once per process."""
+
+    settings: Settings
+    db: Database
+    kb: KnowledgeBase
+    catalog: Catalog
+    engine: Engine
+    conversations: Conversations
+    services: dict[str, Any] = field(default_factory=dict)  # domain services by name
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def build_flows(settings: Settings, db: Database, kb: KnowledgeBase, services: dict[str, Any]) -> list[Flow]:
+    """The multi-step flows this build offers (finder, complaint) with their services."""
+    return []
+
+
+async def build(settings: Settings | None = None, *, migrate: bool = True, kb: KnowledgeBase | None = None,
+                db: Database | None = None) -> Tuoyu:
+    """Connect, migrate, seed demo data where configured, and wire the engine."""
+    settings = settings or Settings.from_env()
+    db = db or Database(settings.database_url)
+    if migrate:
+        await db.upgrade()
+    kb = kb or KnowledgeBase.load()
+    catalog = default_catalog()
+    services: dict[str, Any] = {}
+    engine = Engine(kb, catalog, build_flows(settings, db, kb, services))
+    return Tuoyu(settings, db, kb, catalog, engine, Conversations(db, engine), services)
+
+
+@asynccontextmanager
+async def running(settings: Settings | None = None, **kwargs: Any) -> AsyncIterator[Tuoyu]:
+    app = await build(settings, **kwargs)
+    try:
+        yield app
+    finally:
+        await app.close()

@@ -1,0 +1,1 @@
+"""Thin adapters between a transport and the engine (console, Telegram, web)."""

@@ -1,0 +1,53 @@
+"""`tuoyu` command line: one module per command group, each with a `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.cli import ask, chat, db, kb
+from bot.settings import SettingsError
+
+log = logging.getLogger(__name__)
+
+#: Command groups in the order `tuoyu --help` lists them. Each module has register(subparsers).
+COMMANDS = [ask, chat, kb, db]
+
+
+class CommandError(Exception):
+    """A failure to report on stderr as one line, exit status 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tuoyu", description="Tuoyu 托育: Lanzhou childcare assistant")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: exit 0 on success, 2 on usage errors (argparse), 1 with a one-line reason."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    logging.basicConfig(level=os.environ.get("TUOYU_LOG_LEVEL", "WARNING"), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.func(args)
+        if inspect.isawaitable(result):
+            result = asyncio.run(result)
+        return int(result or 0)
+    except (CommandError, SettingsError, FileNotFoundError) as exc:
+        print(f"tuoyu: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the contract: a one-line reason, never a bare traceback
+        log.debug("command failed", exc_info=True)
+        print(f"tuoyu: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

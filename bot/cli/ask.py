@@ -1,0 +1,71 @@
+"""`tuoyu ask`: one question, one reply, fresh conversation; `--batch` for JSON Lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from typing import Any
+
+from bot.engine.types import Inbound, Reply
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ask", help="ask one question (or a JSON Lines batch) and print the reply")
+    p.add_argument("--lang", choices=("zh", "en"), default=None)
+    p.add_argument("--json", action="store_true", help="print the reply object as JSON")
+    p.add_argument("--batch", metavar="FILE", help="JSON Lines of {id, text, lang?}; - for stdin")
+    p.add_argument("text", nargs="*")
+    p.set_defaults(func=run)
+
+
+def reply_object(replies: list[Reply]) -> dict[str, Any]:
+    """The contract's reply object: the first reply's kind, all texts as the user reads them."""
+    first = replies[0]
+    main = next((r for r in replies if r.article), first)
+    return {
+        "kind": first.kind,
+        "article": main.article,
+        "topic": main.topic,
+        "candidates": next((r.candidates for r in replies if r.candidates), []),
+        "text": "\n\n".join(r.text for r in replies),
+        "sources": [{"title": s.title, "url": s.url} for s in main.sources],
+        "score": round(float(first.score if first.kind != "answer" else main.score), 4),
+        "buttons": [{"label": b.label, "data": b.data} for r in replies for b in r.buttons],
+    }
+
+
+async def run(args: argparse.Namespace) -> int:
+    from bot.bootstrap import running
+
+    if not args.batch and not args.text:
+        print("tuoyu ask: give a question, or --batch FILE", file=sys.stderr)
+        return 2
+    async with running() as app:
+        async def one(text: str, lang: str | None) -> dict[str, Any]:
+            chat_key = f"ask:{uuid.uuid4().hex}"
+            lang = lang or args.lang or ("en" if text.isascii() and any(c.isalpha() for c in text) else "zh")
+            await app.conversations.process(chat_key, Inbound.message(f"/lang {lang}", channel="cli"))
+            replies = await app.conversations.process(chat_key, Inbound.message(text, channel="cli"))
+            await app.conversations.forget(chat_key)
+            return reply_object(replies)
+
+        if args.batch:
+            stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+            with stream:
+                for number, line in enumerate(stream, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        item = json.loads(line)
+                        text = str(item["text"])
+                    except (ValueError, KeyError, TypeError):
+                        print(json.dumps({"id": None, "error": f"line {number}: not a JSON object with text"}))
+                        continue
+                    result = {"id": item.get("id"), **await one(text, item.get("lang"))}
+                    print(json.dumps(result, ensure_ascii=False), flush=True)
+            return 0
+        result = await one(" ".join(args.text), None)
+        print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else result["text"])
+        return 0

@@ -1,0 +1,87 @@
+"""Run one inbound action through the engine with the chat's state loaded, locked and saved.
+
+The lock keeps each chat's updates in order: an asyncio lock within the process, and on
+PostgreSQL a transaction-scoped advisory lock, so two instances never interleave one chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from weakref import WeakValueDictionary
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.engine.engine import Engine
+from bot.engine.types import Inbound, InboundKind, Reply, State
+from storage.database import Database
+from storage.models import Conversation, QuestionLog
+
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{3,4}-?\d{7,8}|\d{17}[\dXx])(?!\d)")
+LOGGED_KINDS = {"answer", "clarify", "fallback", "emergency"}
+
+
+def scrub(text: str) -> str:
+    """Remove phone and ID numbers before a question is kept."""
+    return _PHONE.sub("[号码]", text)[:1000]
+
+
+class Conversations:
+    """The use case every channel calls: `process(chat_key, inbound) -> replies`."""
+
+    def __init__(self, db: Database, engine: Engine) -> None:
+        self.db = db
+        self.engine = engine
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    @asynccontextmanager
+    async def _locked(self, chat_key: str) -> AsyncIterator[AsyncConnection | None]:
+        lock = self._locks.get(chat_key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[chat_key] = lock
+        async with lock:
+            if not self.db.is_postgres:
+                yield None
+                return
+            async with self.db.engine.connect() as conn, conn.begin():
+                key = zlib.crc32(chat_key.encode()) - 2**31
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+                yield conn
+
+    async def load(self, chat_key: str) -> State:
+        async with self.db.session() as session:
+            row = await session.get(Conversation, chat_key)
+            return State.from_dict(row.state if row else None)
+
+    async def process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
+        """Handle one action in order with the chat's other actions; state saved before replying."""
+        async with self._locked(chat_key):
+            state = await self.load(chat_key)
+            replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
+            async with self.db.session() as session:
+                row = await session.get(Conversation, chat_key)
+                if row is None:
+                    session.add(Conversation(chat_key=chat_key, state=new_state.to_dict(), version=1))
+                else:
+                    row.state = new_state.to_dict()
+                    row.version += 1
+                if inbound.kind is InboundKind.TEXT and replies and replies[0].kind in LOGGED_KINDS:
+                    first = replies[0]
+                    session.add(QuestionLog(
+                        channel=inbound.channel, lang=new_state.lang, text=scrub(inbound.text),
+                        normalized=scrub(self.engine.kb.intents.clean(inbound.text)), kind=first.kind,
+                        article=first.article, score=first.score,
+                    ))
+        return replies
+
+    async def forget(self, chat_key: str) -> None:
+        """Drop a chat's state (used by tests and by privacy requests)."""
+        async with self.db.session() as session:
+            row = (await session.execute(select(Conversation).where(Conversation.chat_key == chat_key))).scalar()
+            if row is not None:
+                await session.delete(row)

@@ -1,0 +1,198 @@
+"""The conversation engine: `handle(inbound, state) -> (replies, new_state)`, no transport inside.
+
+Order of concerns for every input: emergencies first, then global commands and buttons, then the
+active flow, then intents (finder, complaint, smalltalk), then the knowledge base.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from bot.engine.flow import Flow, Turn
+from bot.engine.render import article_reply
+from bot.engine.types import Button, Inbound, InboundKind, Reply, State
+from bot.i18n import Catalog, normalize_lang
+from knowledge.base import KnowledgeBase
+from knowledge.emergency import Emergency
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000
+GUIDE_PAYLOAD = "g-"
+
+
+class Engine:
+    """Stateless over chats: all memory is in the `State` passed in and returned."""
+
+    def __init__(self, kb: KnowledgeBase, catalog: Catalog, flows: Iterable[Flow] = ()) -> None:
+        self.kb = kb
+        self.catalog = catalog
+        self.flows = {f.name: f for f in flows}
+        self.by_prefix = {f.prefix: f for f in self.flows.values()}
+        self.by_command = {c: f for f in self.flows.values() for c in f.commands}
+
+    async def handle(self, inbound: Inbound, state: State, chat_key: str = "") -> tuple[list[Reply], State]:
+        """Replies to one inbound action and the chat's new state."""
+        state = State.from_dict(state.to_dict())
+        if not state.lang_set and inbound.lang_hint:
+            state.lang = normalize_lang(inbound.lang_hint)
+        state.turns += 1
+        turn = Turn(inbound, state, self.catalog, chat_key)
+        replies = await self._dispatch(turn)
+        return replies, state
+
+    async def _dispatch(self, turn: Turn) -> list[Reply]:
+        inbound, state = turn.inbound, turn.state
+        if inbound.kind is InboundKind.TEXT:
+            if len(inbound.text) > MAX_TEXT:
+                return [self._info(turn, "too_long", limit=MAX_TEXT)]
+            turn.emergency = self.kb.emergency.detect(inbound.text)
+        if inbound.kind is InboundKind.COMMAND:
+            return await self._command(turn)
+        if inbound.kind is InboundKind.BUTTON:
+            return await self._button(turn)
+        flow = self.flows.get(state.flow or "")
+        if flow is not None and inbound.kind is not InboundKind.UNSUPPORTED:
+            replies = await flow.on_input(turn)
+            if turn.emergency and not any(r.kind == "emergency" for r in replies):
+                replies.insert(0, self._emergency(turn, turn.emergency))
+            return replies
+        if state.flow and flow is None:
+            state.leave()  # a flow this build does not have (e.g. after a downgrade)
+        if inbound.kind is InboundKind.LOCATION:
+            return await self._start("finder", turn, "facility_hotline", "facility_search")
+        if inbound.kind in (InboundKind.UNSUPPORTED, InboundKind.PHOTO):
+            kind = inbound.text if inbound.text in {"sticker", "voice", "video"} else (
+                "photo" if inbound.kind is InboundKind.PHOTO else "other")
+            return [self._info(turn, "unsupported", kind=turn.t(f"unsupported_kind_{kind}"))]
+        return await self._text(turn)
+
+    async def _text(self, turn: Turn) -> list[Reply]:
+        text = turn.inbound.text
+        if turn.emergency:
+            return [self._emergency(turn, turn.emergency)]
+        intent = self.kb.intents.intent(text)
+        if intent == "smalltalk":
+            return [self._smalltalk(turn)]
+        if intent == "complaint":
+            return await self._start("complaint", turn, "complaint_hotline", "complaint")
+        if intent == "facility_search":
+            return await self._start("finder", turn, "facility_hotline", "facility_search")
+        return [self.ask(turn, text)]
+
+    def ask(self, turn: Turn, text: str) -> Reply:
+        """Answer from the knowledge base, offer up to 3 choices, or fall back honestly."""
+        decision = self.kb.decide(text)
+        lang = turn.lang
+        if decision.kind == "answer" and decision.best:
+            turn.state.last_candidates = []
+            return article_reply(decision.best.article, lang, self.catalog, self.kb, decision.best.score)
+        if decision.kind == "clarify":
+            hits = decision.hits
+            turn.state.last_candidates = [h.article.id for h in hits]
+            buttons = [Button(str(h.article.text("title", lang)), f"a:{h.article.id}") for h in hits]
+            text_out = (turn.t("clarify") if len(hits) > 1
+                        else turn.t("clarify_one", title=hits[0].article.text("title", lang)))
+            return Reply(kind="clarify", text=text_out, buttons=buttons, candidates=[h.article.id for h in hits],
+                         score=hits[0].score)
+        key = {"adult": "fallback_medical", "dose": "fallback_medical", "diagnosis": "fallback_medical",
+               "unrelated": "fallback_unrelated"}.get(decision.reason, "fallback_unknown")
+        score = decision.best.score if decision.best else 0.0
+        return Reply(kind="fallback", text=turn.t(key), buttons=self._menu_buttons(turn), score=score,
+                     data={"reason": decision.reason})
+
+    async def _start(self, name: str, turn: Turn, hotline_key: str, kind: str) -> list[Reply]:
+        flow = self.flows.get(name)
+        if flow is None:
+            return [Reply(kind=kind, text=turn.t(hotline_key), score=1.0)]
+        replies = await flow.start(turn)
+        if turn.emergency:
+            replies.insert(0, self._emergency(turn, turn.emergency))
+        return replies
+
+    async def _command(self, turn: Turn) -> list[Reply]:
+        name, args, state = turn.inbound.text, turn.inbound.args, turn.state
+        if name == "start" and args.startswith(GUIDE_PAYLOAD):
+            article = self.kb.get(parse_guide_payload(args)[0])
+            if article:
+                state.leave()
+                return [article_reply(article, turn.lang, self.catalog, self.kb)]
+        if name in ("start", "menu"):
+            state.leave()
+            return [Reply(kind="smalltalk", text=turn.t("welcome"), buttons=self._menu_buttons(turn), score=1.0)]
+        if name == "help":
+            return [Reply(kind="smalltalk", text=turn.t("help"), buttons=self._menu_buttons(turn), score=1.0)]
+        if name in ("about", "privacy"):
+            return [self._info(turn, name)]
+        if name == "lang":
+            return [self._language(turn, args)]
+        if name == "cancel":
+            had = state.flow is not None
+            state.leave()
+            return [self._info(turn, "cancelled" if had else "nothing_to_cancel")]
+        if name == "find":
+            return await self._start("finder", turn, "facility_hotline", "facility_search")
+        if name == "complain":
+            return await self._start("complaint", turn, "complaint_hotline", "complaint")
+        flow = self.by_command.get(name)
+        if flow is not None:
+            return await flow.on_input(turn)
+        if name == "status":
+            return [self._info(turn, "complaint_hotline")]
+        return [self._info(turn, "unknown_command")]
+
+    async def _button(self, turn: Turn) -> list[Reply]:
+        data = turn.inbound.text
+        prefix, _, value = data.partition(":")
+        if prefix == "a":
+            article = self.kb.get(value)
+            if article is None:
+                return [self.ask(turn, "")]
+            turn.state.last_candidates = []
+            return [article_reply(article, turn.lang, self.catalog, self.kb)]
+        if prefix == "cmd":
+            if value == "ask":
+                return [self._info(turn, "ask_prompt")]
+            return await self._command(Turn(Inbound.message(f"/{value}"), turn.state, turn.catalog, turn.chat_key))
+        if prefix == "lang":
+            return [self._language(turn, value)]
+        flow = self.by_prefix.get(prefix)
+        if flow is not None:
+            return await flow.on_input(turn)
+        return [Reply(kind="smalltalk", text=turn.t("menu_prompt"), buttons=self._menu_buttons(turn))]
+
+    def _language(self, turn: Turn, arg: str) -> Reply:
+        arg = arg.strip().lower()
+        if arg in ("zh", "en"):
+            turn.state.lang, turn.state.lang_set = arg, True
+            return Reply(kind="smalltalk", text=turn.t("lang_set"), buttons=self._menu_buttons(turn), score=1.0)
+        return Reply(kind="smalltalk", text=turn.t("lang_prompt"), score=1.0,
+                     buttons=[Button("中文", "lang:zh"), Button("English", "lang:en")])
+
+    def _smalltalk(self, turn: Turn) -> Reply:
+        cleaned = self.kb.intents.clean(turn.inbound.text)
+        thanks = any(w in cleaned for w in ("谢", "thank", "thx"))
+        text = turn.t("smalltalk_thanks") if thanks else turn.t("welcome")
+        return Reply(kind="smalltalk", text=text, buttons=[] if thanks else self._menu_buttons(turn), score=1.0)
+
+    def _emergency(self, turn: Turn, emergency: Emergency) -> Reply:
+        header = turn.t("emergency_header", call=emergency.call)
+        steps = turn.t(f"emergency_{emergency.category}")
+        return Reply(kind="emergency", text=f"{header}\n{steps}", score=1.0,
+                     data={"category": emergency.category, "call": emergency.call})
+
+    def _info(self, turn: Turn, key: str, **values: object) -> Reply:
+        return Reply(kind="smalltalk", text=turn.t(key, **values), score=1.0)
+
+    def _menu_buttons(self, turn: Turn) -> list[Button]:
+        return [Button(turn.t("btn_find"), "cmd:find"), Button(turn.t("btn_complain"), "cmd:complain"),
+                Button(turn.t("btn_status"), "cmd:status"), Button(turn.t("btn_lang"),
+                                                                    "lang:en" if turn.lang == "zh" else "lang:zh")]
+
+
+def parse_guide_payload(payload: str) -> tuple[str, str | None]:
+    """`g-<article>[-<ref>]` → (article id, referral code or None)."""
+    body = payload[len(GUIDE_PAYLOAD):]
+    article, _, ref = body.partition("-")
+    return article, (ref or None)

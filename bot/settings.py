@@ -1,0 +1,85 @@
+"""One typed settings object, read once from the environment; fails fast on bad values."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import platformdirs
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("tuoyu", appauthor=False))
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one Tuoyu process (see the table in README.md)."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str = ""
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_api_url: str | None = None
+    bot_username: str = "TuoyuLanzhouBot"
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = field(default="", repr=False)
+    demo_data: bool = True
+    review_max_months: int = 12
+    contact_retention_days: int = 180
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "tuoyu@localhost"
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'tuoyu.sqlite3'}")
+        if self.webhook_secret and not all(c.isalnum() or c in "_-" for c in self.webhook_secret):
+            raise SettingsError("TUOYU_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and -")
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every `TUOYU_*` variable named after a field; unknown ones are ignored."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"TUOYU_{f.name.upper()}")
+            if raw is None or (raw == "" and f.name != "demo_data"):
+                continue
+            if f.name == "data_dir":
+                values[f.name] = Path(raw).expanduser()
+            elif f.type in ("bool",):
+                values[f.name] = _bool(f.name, raw)
+            elif f.type in ("int",):
+                values[f.name] = _int(f.name, raw)
+            else:
+                values[f.name] = raw
+        return cls(**values)  # type: ignore[arg-type]

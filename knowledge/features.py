@@ -1,0 +1,75 @@
+"""Turn normalised text into weighted features: Chinese has no spaces, so no single tokeniser fits.
+
+A feature is a string with a kind prefix: `b:` character bigram, `u:` single character, `t:` a
+domain term found by longest match, `w:` a Latin word or number, `p:` a pinyin bigram (typo and
+homophone tolerance: 产价 and 产假 share `p:chan jia`). `benchmarks/qa.py` compares the mixes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+_LATIN = re.compile(r"[a-z0-9][a-z0-9%:.]*")
+#: Characters too common in questions to mean anything on their own.
+STOP_CHARS = frozenset("的了吗呢吧啊呀么是在有我你他她它们这那个和与及或也都就还要会能可以怎么什么多少几")
+
+KIND_WEIGHTS = {"t": 1.6, "b": 1.0, "w": 1.0, "u": 0.35, "p": 0.45}
+
+_PINYIN_SYLLABLE = re.compile(
+    r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|"
+    r"ai|ei|ao|ou|an|en|in|un|vn|ia|ie|iu|ua|uo|ui|ue|ve|er|a|o|e|i|u|v)(ng|n|r)?$"
+)
+
+
+@cache
+def _pinyin_table() -> dict[int, str]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return pinyin_dict
+
+
+@cache
+def char_pinyin(char: str) -> str:
+    """The first toneless reading of a character ('' when unknown)."""
+    import unicodedata
+
+    raw = _pinyin_table().get(ord(char), "")
+    first = raw.split(",", 1)[0]
+    return "".join(c for c in unicodedata.normalize("NFD", first) if c.isascii())
+
+
+def is_pinyin(word: str) -> bool:
+    return bool(_PINYIN_SYLLABLE.match(word))
+
+
+class Featurizer:
+    """Features of a normalised string, given the domain terms to match whole."""
+
+    def __init__(self, terms: Iterable[str], pinyin: bool = True) -> None:
+        ordered = sorted({t for t in terms if len(t) >= 2}, key=len, reverse=True)
+        self.terms = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self.pinyin = pinyin
+
+    def __call__(self, text: str) -> set[str]:
+        feats: set[str] = set()
+        if self.terms is not None:
+            feats.update("t:" + m.group(0) for m in self.terms.finditer(text))
+        for run in _CJK.findall(text):
+            feats.update("u:" + c for c in run if c not in STOP_CHARS)
+            feats.update("b:" + run[i : i + 2] for i in range(len(run) - 1))
+            if self.pinyin:
+                sounds = [char_pinyin(c) for c in run]
+                feats.update(f"p:{a} {b}" for a, b in zip(sounds, sounds[1:], strict=False) if a and b)
+        latin = _LATIN.findall(text)
+        feats.update("w:" + w for w in latin)
+        if self.pinyin:
+            syllables = [w for w in latin if is_pinyin(w)]
+            feats.update(f"p:{a} {b}" for a, b in zip(syllables, syllables[1:], strict=False))
+        return feats
+
+
+def weight_of_kind(feature: str) -> float:
+    return KIND_WEIGHTS.get(feature[0], 1.0)

@@ -1,0 +1,58 @@
+"""What a message asks for besides an article: smalltalk, the finder, a complaint, or nothing we do."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from knowledge.normalize import Normalizer, load_yaml
+
+
+def _any(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+@dataclass(frozen=True)
+class OutOfScope:
+    reason: str  # "adult", "dose", "diagnosis" (medical: see a doctor / 12320) or "unrelated"
+
+
+class IntentDetector:
+    """Rules from data/intents.yaml, applied to cleaned text (folded, fillers and punctuation out)."""
+
+    def __init__(self, table: dict, normalizer: Normalizer) -> None:
+        self.clean = normalizer.clean
+        self.smalltalk = re.compile("^(?:" + "|".join(table["smalltalk"]["whole"]) + ")$")
+        self.facility = _any(table["facility_search"])
+        self.complaint = _any(table["complaint"])
+        self.complaint_not = _any(table["complaint_not"])
+        self.medical = [(name, re.compile(p)) for name, p in table["out_of_scope"].items()]
+        self.unrelated = _any(table["unrelated"])
+
+    @classmethod
+    @cache
+    def default(cls) -> IntentDetector:
+        return cls(load_yaml("intents.yaml"), Normalizer.default())
+
+    def intent(self, text: str) -> str | None:
+        """"smalltalk", "facility_search", "complaint" or None (a question for the knowledge base)."""
+        cleaned = self.clean(text)
+        raw = cleaned.replace(" ", "")
+        if not raw or self.smalltalk.match(raw) or self.smalltalk.match(cleaned):
+            return "smalltalk"
+        if self.complaint.search(cleaned) and not self.complaint_not.search(cleaned):
+            return "complaint"
+        if self.facility.search(cleaned):
+            return "facility_search"
+        return None
+
+    def out_of_scope(self, text: str) -> OutOfScope | None:
+        """A medical question we must not answer, or a topic far from childcare."""
+        cleaned = self.clean(text)
+        for name, pattern in self.medical:
+            if pattern.search(cleaned):
+                return OutOfScope(name)
+        if self.unrelated.search(cleaned):
+            return OutOfScope("unrelated")
+        return None

@@ -1,0 +1,80 @@
+"""The article as data: what a curator writes in knowledge/articles/<id>.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+TOPICS = (
+    "leave_maternity", "leave_paternity", "leave_parental", "leave_rights", "maternity_allowance",
+    "childcare_subsidy", "tax_deduction", "newborn_visit", "health_checkups", "vaccination",
+    "feeding_nutrition", "growth_development", "sleep", "safety_injury", "common_illness",
+    "facility_types", "facility_choose", "facility_standards", "facility_registration",
+    "facility_price", "policy_goals", "complaint_channels", "other_in_scope",
+)
+HEALTH_TOPICS = frozenset({
+    "newborn_visit", "health_checkups", "vaccination", "feeding_nutrition", "growth_development",
+    "sleep", "safety_injury", "common_illness",
+})
+
+
+@dataclass(frozen=True)
+class ArticleSource:
+    title: str
+    issuer: str = ""
+    number: str = ""
+    date: str = ""
+    url: str | None = None
+
+    def label(self) -> str:
+        """`Title (number, issuer, date)` as shown under an answer."""
+        extras = ", ".join(p for p in (self.number, self.issuer, self.date) if p)
+        return f"{self.title}（{extras}）" if extras else self.title
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    topic: str
+    title: dict[str, str]
+    questions: dict[str, list[str]]
+    answer: dict[str, str]
+    sources: list[ArticleSource]
+    reviewed: date | None
+    related: list[str] = field(default_factory=list)
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    red_flags: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def health(self) -> bool:
+        return self.topic in HEALTH_TOPICS
+
+    def text(self, part: str, lang: str) -> Any:
+        """A language part (title, answer, ...) in `lang`, falling back to Chinese."""
+        values: dict[str, Any] = getattr(self, part)
+        return values.get(lang) or values.get("zh")
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Article:
+        """Build from parsed YAML; `tuoyu kb check` reports what is missing or wrong."""
+        reviewed = raw.get("reviewed")
+        if isinstance(reviewed, str):
+            reviewed = date.fromisoformat(reviewed)
+        sources = [
+            ArticleSource(
+                title=str(s.get("title", "")), issuer=str(s.get("issuer") or ""),
+                number=str(s.get("number") or ""), date=str(s.get("date") or ""), url=s.get("url") or None,
+            )
+            for s in raw.get("sources") or []
+            if isinstance(s, dict)
+        ]
+        return cls(
+            id=str(raw.get("id", "")), topic=str(raw.get("topic", "")),
+            title=dict(raw.get("title") or {}), questions={k: list(v or []) for k, v in (raw.get("questions") or {}).items()},
+            answer={k: str(v).strip() for k, v in (raw.get("answer") or {}).items()},
+            sources=sources, reviewed=reviewed if isinstance(reviewed, date) else None,
+            related=list(raw.get("related") or []),
+            keywords={k: list(v or []) for k, v in (raw.get("keywords") or {}).items()},
+            red_flags={k: list(v or []) for k, v in (raw.get("red_flags") or {}).items()},
+        )

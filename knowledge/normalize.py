@@ -1,0 +1,108 @@
+"""Fold parents' text into one canonical form: NFKC, simplified Chinese, digits, synonyms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+
+import yaml
+import zhconv
+
+DATA = Path(__file__).with_name("data")
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+(?=[个岁天周年月日次针小分毫斤公克度])")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+_NON_WORD = re.compile(r"[^\w%:.]+")
+_DOTS = re.compile(r"(?<!\d)[.:]|[.:](?!\d)")
+
+
+def load_yaml(name: str) -> dict:
+    """A data file from knowledge/data."""
+    return yaml.load((DATA / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
+
+
+def cn_to_int(text: str) -> int | None:
+    """三 → 3, 十五 → 15, 二十四 → 24, 一百 → 100; None when it is not a plain number."""
+    if text and all(c in _CN_DIGITS for c in text):
+        return int("".join(str(_CN_DIGITS[c]) for c in text))
+    total, current = 0, 0
+    for char in text:
+        if char in _CN_DIGITS:
+            current = _CN_DIGITS[char]
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif char == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def _digits(match: re.Match[str]) -> str:
+    value = cn_to_int(match.group(0))
+    return match.group(0) if value is None else str(value)
+
+
+def fold(text: str) -> str:
+    """NFKC, lower case, invisible characters removed, traditional → simplified, 三个月 → 3个月."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
+    if any("\u4e00" <= c <= "\u9fff" for c in text):
+        text = zhconv.convert(text, "zh-cn")
+    return _CN_NUMBER.sub(_digits, text)
+
+
+class Rewriter:
+    """Replaces any of many phrases by a target in one left-to-right, longest-first pass."""
+
+    def __init__(self, mapping: Mapping[str, str]) -> None:
+        self.mapping = {k: v for k, v in mapping.items() if k}
+        alternatives = sorted(self.mapping, key=len, reverse=True)
+        self.pattern = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+
+    def __call__(self, text: str) -> str:
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(lambda m: self.mapping[m.group(0)], text)
+
+
+def synonym_map(table: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """{canonical: [variants]} → {variant or canonical: canonical}, keys folded."""
+    mapping: dict[str, str] = {}
+    for canonical, variants in table.items():
+        target = fold(str(canonical))
+        mapping[target] = target
+        for variant in variants or []:
+            mapping.setdefault(fold(str(variant)), target)
+    return mapping
+
+
+class Normalizer:
+    """fold → fillers out → punctuation to spaces → synonyms to canonical terms."""
+
+    def __init__(self, fillers: Iterable[str], synonyms: Mapping[str, str]) -> None:
+        self.fillers = Rewriter({fold(f): " " for f in fillers})
+        self.synonyms = Rewriter(synonyms)
+
+    @classmethod
+    @cache
+    def default(cls) -> Normalizer:
+        fillers = load_yaml("fillers.yaml")
+        synonyms = load_yaml("synonyms.yaml")
+        table = {**synonyms.get("zh", {}), **synonyms.get("en", {})}
+        return cls([*fillers.get("zh", []), *fillers.get("en", [])], synonym_map(table))
+
+    def clean(self, text: str) -> str:
+        """Folded text with fillers and punctuation removed, synonyms not yet applied."""
+        text = self.fillers(fold(text))
+        text = _DOTS.sub(" ", _NON_WORD.sub(" ", text))
+        return " ".join(text.split())
+
+    def __call__(self, text: str) -> str:
+        return self.synonyms(self.clean(text))

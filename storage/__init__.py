@@ -1,0 +1,1 @@
+"""Storage: one SQLAlchemy metadata, an async database handle, and Alembic migrations."""

@@ -7,6 +7,7 @@ homophone tolerance: 产价 and 产假 share `p:chan jia`). `benchmarks/qa.py` c
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -62,12 +63,12 @@ class Featurizer:
             feats.update("b:" + run[i : i + 2] for i in range(len(run) - 1))
             if self.pinyin:
                 sounds = [char_pinyin(c) for c in run]
-                feats.update(f"p:{a} {b}" for a, b in zip(sounds, sounds[1:], strict=False) if a and b)
+                feats.update(f"p:{a} {b}" for a, b in itertools.pairwise(sounds) if a and b)
         latin = _LATIN.findall(text)
         feats.update("w:" + w for w in latin)
         if self.pinyin:
             syllables = [w for w in latin if is_pinyin(w)]
-            feats.update(f"p:{a} {b}" for a, b in zip(syllables, syllables[1:], strict=False))
+            feats.update(f"p:{a} {b}" for a, b in itertools.pairwise(syllables))
         return feats
 
 

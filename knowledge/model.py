@@ -71,7 +71,8 @@ class Article:
         ]
         return cls(
             id=str(raw.get("id", "")), topic=str(raw.get("topic", "")),
-            title=dict(raw.get("title") or {}), questions={k: list(v or []) for k, v in (raw.get("questions") or {}).items()},
+            title=dict(raw.get("title") or {}),
+            questions={k: list(v or []) for k, v in (raw.get("questions") or {}).items()},
             answer={k: str(v).strip() for k, v in (raw.get("answer") or {}).items()},
             sources=sources, reviewed=reviewed if isinstance(reviewed, date) else None,
             related=list(raw.get("related") or []),

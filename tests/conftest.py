@@ -1,0 +1,51 @@
+"""Shared fixtures: a migrated database per test on SQLite, or on PostgreSQL when
+TUOYU_DATABASE_URL points at one (each test then gets its own schema, dropped afterwards).
+An unreachable PostgreSQL fails the run; it never skips."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.settings import Settings
+from storage.database import Database
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+PG_URL = os.environ.get("TUOYU_DATABASE_URL", "")
+ON_POSTGRES = PG_URL.startswith(("postgresql", "postgres"))
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh, migrated database (SQLite file, or a throwaway PostgreSQL schema)."""
+    if not ON_POSTGRES:
+        db = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+        await db.upgrade()
+        yield db
+        await db.dispose()
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = Database(PG_URL)
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    db = Database(PG_URL, schema=schema)
+    try:
+        await db.upgrade()
+        yield db
+    finally:
+        await db.dispose()
+        async with admin.engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a test: data under tmp_path; the database URL comes from the `database` fixture."""
+    return Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'test.sqlite3'}",
+                    secret_key="test-secret", demo_data=False)

@@ -1,7 +1,8 @@
 """Run one inbound action through the engine with the chat's state loaded, locked and saved.
 
 The lock keeps each chat's updates in order: an asyncio lock within the process, and on
-PostgreSQL a transaction-scoped advisory lock, so two instances never interleave one chat.
+PostgreSQL a transaction-scoped advisory lock held by the transaction that loads and saves the
+state, so two instances never interleave one chat.
 """
 
 from __future__ import annotations
@@ -9,12 +10,10 @@ from __future__ import annotations
 import asyncio
 import re
 import zlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from weakref import WeakValueDictionary
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.engine import Engine
 from bot.engine.types import Inbound, InboundKind, Reply, State
@@ -33,25 +32,19 @@ def scrub(text: str) -> str:
 class Conversations:
     """The use case every channel calls: `process(chat_key, inbound) -> replies`."""
 
-    def __init__(self, db: Database, engine: Engine) -> None:
+    def __init__(self, db: Database, engine: Engine, max_in_flight: int = 8) -> None:
         self.db = db
         self.engine = engine
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        # Each chat in flight holds one pooled connection (its lock); leave room for the flows' own.
+        self._gate = asyncio.Semaphore(max_in_flight)
 
-    @asynccontextmanager
-    async def _locked(self, chat_key: str) -> AsyncIterator[AsyncConnection | None]:
+    def _chat_lock(self, chat_key: str) -> asyncio.Lock:
         lock = self._locks.get(chat_key)
         if lock is None:
             lock = asyncio.Lock()
             self._locks[chat_key] = lock
-        async with lock:
-            if not self.db.is_postgres:
-                yield None
-                return
-            async with self.db.engine.connect() as conn, conn.begin():
-                key = zlib.crc32(chat_key.encode()) - 2**31
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-                yield conn
+        return lock
 
     async def load(self, chat_key: str) -> State:
         async with self.db.session() as session:
@@ -60,24 +53,37 @@ class Conversations:
 
     async def process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
         """Handle one action in order with the chat's other actions; state saved before replying."""
-        async with self._locked(chat_key):
-            state = await self.load(chat_key)
-            replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
-            async with self.db.session() as session:
+        async with self._gate, self._chat_lock(chat_key):
+            if not self.db.is_postgres:  # one process owns an SQLite file: the asyncio lock suffices
+                state = await self.load(chat_key)
+                replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
+                async with self.db.session() as session:
+                    await self._save(session, chat_key, inbound, replies, new_state)
+                return replies
+            async with self.db.session() as session:  # the advisory lock lives as long as this transaction
+                key = zlib.crc32(chat_key.encode()) - 2**31
+                await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
                 row = await session.get(Conversation, chat_key)
-                if row is None:
-                    session.add(Conversation(chat_key=chat_key, state=new_state.to_dict(), version=1))
-                else:
-                    row.state = new_state.to_dict()
-                    row.version += 1
-                if inbound.kind is InboundKind.TEXT and replies and replies[0].kind in LOGGED_KINDS:
-                    first = replies[0]
-                    session.add(QuestionLog(
-                        channel=inbound.channel, lang=new_state.lang, text=scrub(inbound.text),
-                        normalized=scrub(self.engine.kb.intents.clean(inbound.text)), kind=first.kind,
-                        article=first.article, score=first.score,
-                    ))
-        return replies
+                state = State.from_dict(row.state if row else None)
+                replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
+                await self._save(session, chat_key, inbound, replies, new_state)
+            return replies
+
+    async def _save(self, session: AsyncSession, chat_key: str, inbound: Inbound, replies: list[Reply],
+                    state: State) -> None:
+        row = await session.get(Conversation, chat_key)
+        if row is None:
+            session.add(Conversation(chat_key=chat_key, state=state.to_dict(), version=1))
+        else:
+            row.state = state.to_dict()
+            row.version += 1
+        if inbound.kind is InboundKind.TEXT and replies and replies[0].kind in LOGGED_KINDS:
+            first = replies[0]
+            session.add(QuestionLog(
+                channel=inbound.channel, lang=state.lang, text=scrub(inbound.text),
+                normalized=scrub(self.engine.kb.intents.clean(inbound.text)), kind=first.kind,
+                article=first.article, score=first.score,
+            ))
 
     async def forget(self, chat_key: str) -> None:
         """Drop a chat's state (used by tests and by privacy requests)."""

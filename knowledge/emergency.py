@@ -8,6 +8,8 @@ from functools import cache
 
 from knowledge.normalize import fold, load_yaml
 
+_SPACES = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+
 
 @dataclass(frozen=True)
 class Emergency:
@@ -34,8 +36,9 @@ class EmergencyDetector:
     def detect(self, text: str) -> Emergency | None:
         """The emergency in `text`, or None. A general question about a topic is not one."""
         folded = fold(text)
+        squeezed = _SPACES.sub("", folded)  # "宝 宝 抽 搐" is still a convulsion
         for name, call, pattern in self.categories:
-            if pattern.search(folded):
+            if pattern.search(folded) or pattern.search(squeezed):
                 if self.unless.search(folded) and not self.now.search(folded):
                     continue
                 return Emergency(name, call)

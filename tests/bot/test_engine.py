@@ -1,0 +1,126 @@
+"""Whole-conversation transcripts through the real engine (fixture knowledge base)."""
+
+from __future__ import annotations
+
+from bot.engine.types import Inbound, InboundKind, State
+from tests.bot.helpers import Transcript
+
+
+async def test_question_gets_sourced_answer() -> None:
+    chat = Transcript()
+    [reply] = await chat.say("产假有多少天？")
+    assert reply.kind == "answer" and reply.article == "leave_maternity_national"
+    assert "98" in reply.text and "国务院令第619号" in reply.text and "2026-11-29" in reply.text
+    assert reply.sources and reply.buttons[0].data == "a:leave_paternity_gansu"
+
+
+async def test_related_button_opens_article() -> None:
+    chat = Transcript()
+    await chat.say("产假有多少天")
+    [reply] = await chat.press("a:leave_paternity_gansu")
+    assert reply.article == "leave_paternity_gansu" and "30" in reply.text
+
+
+async def test_health_answer_carries_red_flags_and_disclaimer() -> None:
+    [reply] = await Transcript().say("宝宝发烧38度怎么办")
+    assert reply.article == "illness_fever"
+    assert "120" in reply.text and "不能代替医生诊断" in reply.text
+
+
+async def test_emergency_comes_first_even_mid_question() -> None:
+    [reply] = await Transcript().say("宝宝发烧后突然抽搐了怎么办")
+    assert reply.kind == "emergency" and reply.text.startswith("⚠️") and "120" in reply.text.splitlines()[0]
+
+
+async def test_abuse_tells_to_call_110_in_english() -> None:
+    [reply] = await Transcript(lang="en").say("The teacher is hitting my child")
+    assert reply.kind == "emergency" and "110" in reply.text.splitlines()[0]
+
+
+async def test_out_of_scope_medical_falls_back_to_doctor() -> None:
+    [reply] = await Transcript().say("我爸高血压吃什么药好")
+    assert reply.kind == "fallback" and "12320" in reply.text and reply.article is None
+
+
+async def test_unrelated_falls_back_without_article() -> None:
+    [reply] = await Transcript().say("股票明天会涨吗")
+    assert reply.kind == "fallback" and reply.article is None and "12345" in reply.text
+
+
+async def test_nonsense_falls_back() -> None:
+    [reply] = await Transcript().say("啊啊啊啊啊")
+    assert reply.kind in ("fallback", "smalltalk")
+    assert reply.article is None
+
+
+async def test_greeting_shows_menu() -> None:
+    [reply] = await Transcript().say("你好")
+    assert reply.kind == "smalltalk" and any(b.data == "cmd:find" for b in reply.buttons)
+
+
+async def test_intents_without_flows_give_real_hotlines() -> None:
+    chat = Transcript()
+    [find] = await chat.say("帮我找个城关区的托儿所")
+    assert find.kind == "facility_search" and "12345" in find.text
+    [complain] = await chat.say("我要投诉一家托育机构")
+    assert complain.kind == "complaint" and "12345" in complain.text and "12315" in complain.text
+
+
+async def test_language_switch_persists_in_state() -> None:
+    chat = Transcript()
+    await chat.say("/lang en")
+    assert chat.state.lang == "en" and chat.state.lang_set
+    [reply] = await chat.say("How long is maternity leave in China?")
+    assert reply.text.startswith("Maternity leave") and "98" in reply.text
+    await chat.press("lang:zh")
+    [reply] = await chat.say("产假有多少天")
+    assert reply.text.startswith("国家规定的产假")
+
+
+async def test_client_language_used_on_first_contact_only() -> None:
+    chat = Transcript(lang="en-US")
+    [reply] = await chat.say("/start")
+    assert "Hello" in reply.text
+    await chat.say("/lang zh")
+    [reply] = await chat.say("/start")
+    assert "您好" in reply.text
+
+
+async def test_deep_link_opens_article() -> None:
+    [reply] = await Transcript().say("/start g-illness_fever-clinic7")
+    assert reply.kind == "answer" and reply.article == "illness_fever"
+
+
+async def test_forged_deep_link_and_button_are_harmless() -> None:
+    chat = Transcript()
+    [reply] = await chat.say("/start g-../../etc/passwd")
+    assert reply.kind == "smalltalk"
+    [reply] = await chat.press("a:no_such_article")
+    assert reply.kind == "fallback"
+    [reply] = await chat.press("zz:whatever")
+    assert reply.kind == "smalltalk"
+
+
+async def test_unsupported_inputs_get_polite_replies() -> None:
+    chat = Transcript()
+    for kind in ("sticker", "voice", "video", "dice"):
+        [reply] = await chat.send(Inbound(InboundKind.UNSUPPORTED, text=kind))
+        assert reply.kind == "smalltalk" and "文字" in reply.text
+    [reply] = await chat.say("/nosuchcommand")
+    assert "/help" in reply.text
+    [reply] = await chat.say("宝" * 5000)
+    assert "太长" in reply.text
+
+
+async def test_commands_about_privacy_help() -> None:
+    chat = Transcript()
+    assert "演示数据" in (await chat.say("/about"))[0].text
+    assert "匿名" in (await chat.say("/privacy"))[0].text
+    assert "/find" in (await chat.say("/help"))[0].text
+
+
+async def test_state_round_trips_through_json() -> None:
+    chat = Transcript()
+    await chat.say("/lang en")
+    restored = State.from_dict({**chat.state.to_dict(), "unknown_future_field": 1})
+    assert restored == chat.state

@@ -1,0 +1,44 @@
+"""Normalisation folds what parents type into one canonical form."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.normalize import Normalizer, cn_to_int, fold
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("産假有幾天？", "产假有几天"),
+    ("ＡＢＣ１２３", "abc123"),
+    ("怀孕三个月", "怀孕3个月"),
+    ("十五天", "15天"),
+    ("宝宝二十四个月", "宝宝24个月"),
+    ("a\u200bb", "ab"),
+])
+def test_fold(raw: str, expected: str) -> None:
+    assert fold(raw).replace("？", "").replace("?", "") == expected
+
+
+@pytest.mark.parametrize(("raw", "value"), [("三", 3), ("十", 10), ("十五", 15), ("二十四", 24), ("一百", 100),
+                                            ("两", 2), ("三六", 36)])
+def test_chinese_numbers(raw: str, value: int) -> None:
+    assert cn_to_int(raw) == value
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("我老公能休陪产假吗", "护理假"),
+    ("男方假几天", "护理假"),
+    ("宝宝拉肚子", "腹泻"),
+    ("托儿所", "托育机构"),
+    ("早教托班", "托育机构"),
+    ("红屁股怎么办", "尿布疹"),
+    ("产价多少天", "产假"),
+])
+def test_synonyms_map_to_canonical_terms(raw: str, expected: str) -> None:
+    assert expected in Normalizer.default()(raw)
+
+
+def test_fillers_are_removed() -> None:
+    text = Normalizer.default()("病情描述：医生你好，宝宝拉肚子三天了。想得到怎样的帮助：怎么办？谢谢")
+    assert "病情描述" not in text and "医生你好" not in text and "谢谢" not in text
+    assert "腹泻" in text and "3天" in text

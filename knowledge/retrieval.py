@@ -58,6 +58,7 @@ class Retriever:
                 terms.update(self.normalize(w) for w in words)
         self.featurize = Featurizer(terms, pinyin=self.params.pinyin)
         self.docs: list[_Doc] = []
+        self.keyword_feats: list[frozenset[str]] = []
         bags: list[set[str]] = [set() for _ in self.articles]
         for index, article in enumerate(self.articles):
             for text in self._texts(article):
@@ -65,24 +66,25 @@ class Retriever:
                 if feats:
                     self.docs.append(_Doc(index, text, frozenset(feats)))
                     bags[index] |= feats
+            keyword_feats: set[str] = set()
             for words in article.keywords.values():
                 for word in words:
-                    bags[index] |= self._features(self.normalize(word))
+                    keyword_feats |= self._features(self.normalize(word))
+            bags[index] |= keyword_feats
+            self.keyword_feats.append(frozenset(keyword_feats))
         df: dict[str, int] = defaultdict(int)
         for bag in bags:
             for feat in bag:
                 df[feat] += 1
         n = len(self.articles) or 1
         self.weights = {f: weight_of_kind(f) * math.log(1 + n / c) for f, c in df.items()}
-        self.bags = [frozenset(b) for b in bags]
-        self.bag_weights = [self._weight(b) for b in self.bags]
         self.postings: dict[str, list[int]] = defaultdict(list)
         for doc_id, doc in enumerate(self.docs):
             doc.weight = self._weight(doc.feats)
             for feat in doc.feats:
                 self.postings[feat].append(doc_id)
         self.bag_postings: dict[str, list[int]] = defaultdict(list)
-        for index, bag in enumerate(self.bags):
+        for index, bag in enumerate(bags):
             for feat in bag:
                 self.bag_postings[feat].append(index)
 
@@ -127,6 +129,13 @@ class Retriever:
         for feat, weight in known.items():
             for index in self.bag_postings.get(feat, ()):
                 bag_overlap[index] += weight
+        if exclude_doc is not None:  # leave-one-out: the held-out variant's words leave its bag too
+            held = self.docs[exclude_doc].article
+            rest = set(self.keyword_feats[held])
+            for i, d in enumerate(self.docs):
+                if d.article == held and i != exclude_doc:
+                    rest |= d.feats
+            bag_overlap[held] = sum(w for f, w in known.items() if f in rest)
         share = self.params.bag_weight
         hits = []
         for index, (score, doc_id) in best.items():

@@ -28,7 +28,8 @@ def test_intent(intents: IntentDetector, text: str, intent: str | None) -> None:
 
 @pytest.mark.parametrize(("text", "reason"), [
     ("我爸高血压吃什么药好", "adult"), ("股票明天会涨吗", "unrelated"), ("兰州牛肉面哪家好吃", "unrelated"),
-    ("宝宝发烧布洛芬吃几毫升", "dose"), ("孩子咳嗽要不要用抗生素", "dose"), ("what dose of paracetamol for my baby", "dose"),
+    ("宝宝发烧布洛芬吃几毫升", "dose"), ("孩子咳嗽要不要用抗生素", "dose"),
+    ("what dose of paracetamol for my baby", "dose"),
 ])
 def test_out_of_scope(intents: IntentDetector, text: str, reason: str) -> None:
     found = intents.out_of_scope(text)

@@ -1,0 +1,121 @@
+"""Retrieval quality and speed: scorer comparison, self/leave-one-out retrieval, eval, latency, cold start, RSS.
+
+Usage: python benchmarks/qa.py [--quick]
+Prints medians; nothing here is a pass/fail test (tests/ hold the correctness checks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from knowledge.base import KnowledgeBase  # noqa: E402
+from knowledge.loader import load_articles  # noqa: E402
+from knowledge.retrieval import Retriever, ScorerParams  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval" / "questions.jsonl"
+DEV = ROOT / "tests" / "knowledge" / "dev_questions.jsonl"
+
+
+def self_and_loo(retriever: Retriever) -> tuple[float, float]:
+    """Share of variants retrieving their own article, with and without themselves in the index."""
+    own = loo = total = 0
+    for doc_id, doc in enumerate(retriever.docs):
+        target = retriever.articles[doc.article].id
+        hits = retriever.search(doc.text, limit=1)
+        own += bool(hits) and hits[0].article.id == target
+        hits = retriever.search(doc.text, limit=1, exclude_doc=doc_id)
+        loo += bool(hits) and hits[0].article.id == target
+        total += 1
+    return own / max(total, 1), loo / max(total, 1)
+
+
+def topic_accuracy(retriever: Retriever, rows: list[dict]) -> float:
+    """Share of answerable rows whose best article has the expected topic."""
+    rows = [r for r in rows if r.get("expect_kind") == "answer"]
+    good = sum(1 for r in rows if (h := retriever.search(r["text"], limit=1)) and h[0].article.topic == r["topic"])
+    return good / max(len(rows), 1)
+
+
+def load_rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def compare_scorers(articles: list, rows: list[dict], dev: list[dict]) -> None:
+    base = ScorerParams()
+    variants = {
+        "default": base,
+        "bigrams only (no unigrams, no pinyin)": replace(base, unigrams=False, pinyin=False),
+        "no pinyin": replace(base, pinyin=False),
+        "no unigrams": replace(base, unigrams=False),
+        "recall_power 0.4": replace(base, recall_power=0.4),
+        "recall_power 0.8": replace(base, recall_power=0.8),
+        "no article bag": replace(base, bag_weight=0.0),
+        "bag 0.5": replace(base, bag_weight=0.5),
+    }
+    print(f"{'scorer':40s} {'self':>6s} {'loo':>6s} {'eval':>6s} {'dev':>6s}")
+    for name, params in variants.items():
+        retriever = Retriever(articles, params=params)
+        own, loo = self_and_loo(retriever)
+        print(f"{name:40s} {own:6.1%} {loo:6.1%} {topic_accuracy(retriever, rows):6.1%} "
+              f"{topic_accuracy(retriever, dev):6.1%}")
+
+
+def latency(kb: KnowledgeBase, questions: list[str]) -> tuple[float, float]:
+    times = []
+    for _ in range(3):
+        for q in questions:
+            start = time.perf_counter()
+            kb.decide(q)
+            times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+
+def cold_start(runs: int = 5) -> float:
+    exe = ROOT / ".venv" / "bin" / "tuoyu"
+    cmd = [str(exe) if exe.exists() else "tuoyu", "ask", "--json", "产假有多少天"]
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True, env={**os.environ})
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="skip the scorer comparison")
+    args = parser.parse_args()
+    articles, problems = load_articles()
+    rows, dev = load_rows(EVAL), load_rows(DEV)
+    print(f"{len(articles)} articles, {sum(len(v) for a in articles for v in a.questions.values())} variants, "
+          f"{len(problems)} load problems; public rows {len(rows)}, dev rows {len(dev)}")
+    if not args.quick:
+        compare_scorers(articles, rows, dev)
+    start = time.perf_counter()
+    kb = KnowledgeBase(articles)
+    print(f"index build: {(time.perf_counter() - start) * 1000:.0f} ms")
+    questions = [r["text"] for r in rows + dev] or ["产假有多少天"]
+    p50, p99 = latency(kb, questions)
+    print(f"in-process per question: p50 {p50:.2f} ms, p99 {p99:.2f} ms (targets 5 / 20 ms)")
+    print(f"tuoyu ask cold start median of 5: {cold_start():.2f} s (target 1.5 s)")
+    print(f"peak RSS of this process: {psutil.Process().memory_info().rss / 2**20:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

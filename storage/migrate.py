@@ -34,3 +34,10 @@ async def current(db: Database) -> set[str]:
 
     async with db.engine.connect() as conn:
         return set(await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads()))
+
+
+def heads() -> set[str]:
+    """The newest revision of every branch in the migration tree."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())

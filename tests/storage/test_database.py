@@ -19,7 +19,8 @@ async def test_migrations_create_core_tables(database: Database) -> None:
     async with database.engine.connect() as conn:
         tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
     assert {"conversation", "question_log", "alembic_version"} <= tables
-    assert await current(database) == heads()
+    at = await current(database)
+    assert at and at <= heads()  # a head that others depend on is recorded through its dependants
 
 
 async def test_upgrade_twice_is_harmless(database: Database) -> None:

@@ -25,6 +25,7 @@ class IntentDetector:
         self.clean = normalizer.clean
         self.smalltalk = re.compile("^(?:" + "|".join(table["smalltalk"]["whole"]) + ")$")
         self.facility = _any(table["facility_search"])
+        self.facility_not = _any(table["facility_not"])
         self.complaint = _any(table["complaint"])
         self.complaint_not = _any(table["complaint_not"])
         self.medical = [(name, re.compile(p)) for name, p in table["out_of_scope"].items()]
@@ -43,7 +44,7 @@ class IntentDetector:
             return "smalltalk"
         if self.complaint.search(cleaned) and not self.complaint_not.search(cleaned):
             return "complaint"
-        if self.facility.search(cleaned):
+        if self.facility.search(cleaned) and not self.facility_not.search(cleaned):
             return "facility_search"
         return None
 

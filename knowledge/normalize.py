@@ -86,9 +86,12 @@ def synonym_map(table: Mapping[str, Iterable[str]]) -> dict[str, str]:
 class Normalizer:
     """fold → fillers out → punctuation to spaces → synonyms to canonical terms."""
 
-    def __init__(self, fillers: Iterable[str], synonyms: Mapping[str, str]) -> None:
+    def __init__(self, fillers: Iterable[str], synonyms: Mapping[str, str],
+                 frames: Iterable[str] = (), frames_en: Iterable[str] = ()) -> None:
         self.fillers = Rewriter({fold(f): " " for f in fillers})
         self.synonyms = Rewriter(synonyms)
+        self.frames = Rewriter({fold(f): " " for f in frames})
+        self.frames_en = re.compile(r"\b(?:" + "|".join(map(re.escape, frames_en)) + r")\b") if frames_en else None
 
     @classmethod
     @cache
@@ -96,7 +99,8 @@ class Normalizer:
         fillers = load_yaml("fillers.yaml")
         synonyms = load_yaml("synonyms.yaml")
         table = {**synonyms.get("zh", {}), **synonyms.get("en", {})}
-        return cls([*fillers.get("zh", []), *fillers.get("en", [])], synonym_map(table))
+        return cls([*fillers.get("zh", []), *fillers.get("en", [])], synonym_map(table),
+                   fillers.get("frames", []), fillers.get("frames_en", []))
 
     def clean(self, text: str) -> str:
         """Folded text with fillers and punctuation removed, synonyms not yet applied."""
@@ -106,3 +110,10 @@ class Normalizer:
 
     def __call__(self, text: str) -> str:
         return self.synonyms(self.clean(text))
+
+    def content(self, text: str) -> str:
+        """Canonical text without question frames: only what the question is about."""
+        text = self.frames(self(text))
+        if self.frames_en is not None:
+            text = self.frames_en.sub(" ", text)
+        return " ".join(text.split())

@@ -52,24 +52,24 @@ class Retriever:
         self.articles = list(articles)
         self.normalize = normalizer or Normalizer.default()
         self.params = params or ScorerParams()
-        terms = set(self.normalize.synonyms.mapping.values()) | {self.normalize(t) for t in extra_terms}
+        terms = set(self.normalize.synonyms.mapping.values()) | {self.normalize.content(t) for t in extra_terms}
         for article in self.articles:
             for words in article.keywords.values():
-                terms.update(self.normalize(w) for w in words)
+                terms.update(self.normalize.content(w) for w in words)
         self.featurize = Featurizer(terms, pinyin=self.params.pinyin)
         self.docs: list[_Doc] = []
         self.keyword_feats: list[frozenset[str]] = []
         bags: list[set[str]] = [set() for _ in self.articles]
         for index, article in enumerate(self.articles):
             for text in self._texts(article):
-                feats = self._features(self.normalize(text))
+                feats = self._features(self.normalize.content(text))
                 if feats:
                     self.docs.append(_Doc(index, text, frozenset(feats)))
                     bags[index] |= feats
             keyword_feats: set[str] = set()
             for words in article.keywords.values():
                 for word in words:
-                    keyword_feats |= self._features(self.normalize(word))
+                    keyword_feats |= self._features(self.normalize.content(word))
             bags[index] |= keyword_feats
             self.keyword_feats.append(frozenset(keyword_feats))
         df: dict[str, int] = defaultdict(int)
@@ -105,7 +105,7 @@ class Retriever:
 
     def search(self, text: str, limit: int = 5, exclude_doc: int | None = None) -> list[Hit]:
         """Best articles for `text`, highest score first; scores lie between 0 and 1."""
-        query = self._features(self.normalize(text))
+        query = self._features(self.normalize.content(text))
         known = {f: self.weights[f] for f in query if f in self.weights}
         q_weight = sum(known.values())
         if q_weight <= 0:

@@ -20,7 +20,7 @@ def intents() -> IntentDetector:
     ("我要投诉一家托育机构", "complaint"), ("举报无证托育班", "complaint"),
     ("托育园的饭菜不卫生想反映", "complaint"), ("I want to report a daycare", "complaint"),
     ("产假有多少天", None), ("什么是计时托", None), ("临时有事能把孩子临时托管吗", None),
-    ("投诉电话是多少", None), ("去哪个部门投诉托育机构", None),
+    ("投诉电话是多少", None), ("非营利的托育机构在哪个部门注册", None), ("去哪个部门投诉托育机构", None),
 ])
 def test_intent(intents: IntentDetector, text: str, intent: str | None) -> None:
     assert intents.intent(text) == intent

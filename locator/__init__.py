@@ -1,0 +1,1 @@
+"""Facility registry, importer, gazetteer and nearest search: plain data in and out, no transport."""

@@ -11,6 +11,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z0-9][a-z0-9%:.]*")
@@ -27,9 +28,17 @@ _PINYIN_SYLLABLE = re.compile(
 
 @cache
 def _pinyin_table() -> dict[int, str]:
-    from pypinyin.pinyin_dict import pinyin_dict
+    """pypinyin's character table alone: importing the package would also load its 170 ms phrase table."""
+    import importlib.util
 
-    return pinyin_dict
+    spec = importlib.util.find_spec("pypinyin")
+    assert spec is not None and spec.submodule_search_locations
+    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.py"
+    module_spec = importlib.util.spec_from_file_location("_tuoyu_pinyin_dict", path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.pinyin_dict
 
 
 @cache

@@ -47,7 +47,7 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
     db = db or Database(settings.database_url)
     if migrate:
         await db.upgrade()
-    kb = kb or KnowledgeBase.load()
+    kb = kb or KnowledgeBase.load(cache_dir=settings.data_dir / "cache")
     catalog = default_catalog()
     services: dict[str, Any] = {}
     engine = Engine(kb, catalog, build_flows(settings, db, kb, services))

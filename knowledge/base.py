@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +13,9 @@ from knowledge.intents import IntentDetector
 from knowledge.loader import ARTICLES, load_articles
 from knowledge.model import Article
 from knowledge.retrieval import Hit, Retriever
+
+log = logging.getLogger(__name__)
+PACKAGE = Path(__file__).parent
 
 #: Below this the best article is not trusted at all (fallback); chosen with benchmarks/qa.py.
 FALLBACK_BELOW = 0.22
@@ -43,9 +49,30 @@ class KnowledgeBase:
         self.emergency = emergency or EmergencyDetector.default()
 
     @classmethod
-    def load(cls, folder: Path = ARTICLES) -> KnowledgeBase:
-        articles, _problems = load_articles(folder)  # `tuoyu kb check` reports the problems
-        return cls(articles)
+    def load(cls, folder: Path = ARTICLES, cache_dir: Path | None = None) -> KnowledgeBase:
+        """Articles and index; with `cache_dir`, a pickled index is reused while no input changed."""
+        if cache_dir is None:
+            return cls(load_articles(folder)[0])  # `tuoyu kb check` reports load problems
+        cached = cache_dir / f"kb-{fingerprint(folder)}.pickle"
+        try:
+            with cached.open("rb") as stream:
+                kb = pickle.load(stream)
+            if isinstance(kb, cls):
+                return kb
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            pass
+        kb = cls(load_articles(folder)[0])
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            for old in cache_dir.glob("kb-*.pickle"):
+                old.unlink(missing_ok=True)
+            temporary = cached.with_suffix(".tmp")
+            with temporary.open("wb") as stream:
+                pickle.dump(kb, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary.replace(cached)
+        except OSError:
+            log.warning("could not write the knowledge cache in %s", cache_dir)
+        return kb
 
     def get(self, article_id: str) -> Article | None:
         return self.articles.get(article_id)
@@ -67,3 +94,14 @@ class KnowledgeBase:
             if best.score < ANSWER_FROM:
                 return Decision("clarify", choices)
         return Decision("answer", [best, *hits[1:]])
+
+
+def fingerprint(folder: Path) -> str:
+    """A hash of everything the index is built from: articles, rule data and the retrieval code."""
+    digest = hashlib.sha256()
+    inputs = [*sorted(folder.glob("*.yaml")), *sorted((PACKAGE / "data").glob("*.yaml")),
+              *sorted(PACKAGE.glob("*.py"))]
+    for path in inputs:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

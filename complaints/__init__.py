@@ -1,0 +1,1 @@
+"""Complaints: categories, routing table (data), lifecycle, tracking numbers and outbox delivery."""

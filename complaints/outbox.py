@@ -1,0 +1,206 @@
+"""Notifications that are never lost: written with the change, then claimed, delivered and retried.
+
+A row is claimed by setting a lease (`claimed_until`); a worker that dies before marking it sent
+leaves the lease to expire, and another worker delivers it again (at-least-once delivery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from complaints.models import Outbox
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Strategy(Protocol):
+    """Delivers one message to an address like `telegram:123`; raises on failure so it is retried."""
+
+    async def send(self, address: str, text: str) -> None: ...
+
+
+class LogStrategy:
+    """Writes the message to the log (and keeps it in `sent`): console chats, offices without staff."""
+
+    def __init__(self, echo: Callable[[str], None] | None = None) -> None:
+        self.echo = echo
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, address: str, text: str) -> None:
+        self.sent.append((address, text))
+        log.info("notification to %s: %s", address, text)
+        if self.echo:
+            self.echo(f"[{address}] {text}")
+
+
+class EmailStrategy:
+    """Plain-text mail over SMTP (stdlib smtplib in a thread); the address is `email:<mailbox>`."""
+
+    def __init__(self, host: str, port: int, sender: str, timeout: float = 20.0) -> None:
+        self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
+
+    async def send(self, address: str, text: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"] = self.sender, address.partition(":")[2]
+        message["Subject"] = text.splitlines()[0][:80] if text else "Tuoyu"
+        message.set_content(text)
+        await asyncio.to_thread(self._send, message)
+
+    def _send(self, message: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(message)
+
+
+class TelegramStrategy:
+    """Adapts the Telegram adapter's `send(chat_key, text)` coroutine function to a Strategy."""
+
+    def __init__(self, send: Callable[[str, str], object]) -> None:
+        self._send = send
+
+    async def send(self, address: str, text: str) -> None:
+        result = self._send(address, text)
+        if asyncio.iscoroutine(result):
+            await result
+
+
+def standard_strategies(*, smtp_host: str | None = None, smtp_port: int = 25, smtp_sender: str = "",
+                        echo: Callable[[str], None] | None = None) -> dict[str, Strategy]:
+    """Log for chats that cannot be pushed to (console, web, offices without staff); email when SMTP is set.
+
+    Telegram is added by its adapter: `deliverer.strategies["telegram"] = TelegramStrategy(send)`.
+    """
+    logged = LogStrategy(echo)
+    strategies: dict[str, Strategy] = {scheme: logged for scheme in ("console", "web", "office", "cli", "ask")}
+    if smtp_host:
+        strategies["email"] = EmailStrategy(smtp_host, smtp_port, smtp_sender)
+    return strategies
+
+
+def enqueue(session: AsyncSession, address: str, text: str, *, complaint_id: int | None = None,
+            urgent: bool = False, now: datetime | None = None) -> Outbox:
+    """Add a notification to the caller's transaction: it exists exactly when the change commits."""
+    row = Outbox(address=address, text=text, complaint_id=complaint_id, urgent=urgent, attempts=0,
+                 next_attempt_at=now or utc_now(), created_at=now or utc_now())
+    session.add(row)
+    return row
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    address: str
+    text: str
+    attempts: int
+
+
+class Deliverer:
+    """The outbox worker: claim due rows, send each by its address scheme, mark sent or reschedule."""
+
+    def __init__(self, db: Database, strategies: Mapping[str, Strategy], *, lease: timedelta = timedelta(minutes=2),
+                 batch: int = 50, clock: Clock = utc_now, send_timeout: float = 30.0) -> None:
+        self.db = db
+        self.strategies = dict(strategies)
+        self.lease, self.batch, self.clock, self.send_timeout = lease, batch, clock, send_timeout
+        self.worker_id = uuid.uuid4().hex[:12]
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Deliver now instead of at the next poll (urgent complaints)."""
+        self._wake.set()
+
+    def strategy(self, address: str) -> Strategy:
+        """The strategy for the address scheme; none configured is a failure, so the row waits and retries."""
+        scheme = address.partition(":")[0]
+        if scheme not in self.strategies:
+            raise LookupError(f"no delivery method for {scheme!r} addresses")
+        return self.strategies[scheme]
+
+    async def claim(self) -> list[Claimed]:
+        """Lease due rows to this worker; SKIP LOCKED on PostgreSQL, a conditional UPDATE everywhere."""
+        now = self.clock()
+        free = or_(Outbox.claimed_until.is_(None), Outbox.claimed_until < now)
+        due = (select(Outbox.id).where(Outbox.sent_at.is_(None), Outbox.next_attempt_at <= now, free)
+               .order_by(Outbox.urgent.desc(), Outbox.id).limit(self.batch))
+        if self.db.is_postgres:
+            due = due.with_for_update(skip_locked=True)
+        claimed: list[Claimed] = []
+        async with self.db.session() as s:
+            for row_id in (await s.execute(due)).scalars().all():
+                result = await s.execute(
+                    update(Outbox).where(Outbox.id == row_id, Outbox.sent_at.is_(None), free)
+                    .values(claimed_until=now + self.lease, claimed_by=self.worker_id, attempts=Outbox.attempts + 1)
+                    .returning(Outbox.id, Outbox.address, Outbox.text, Outbox.attempts))
+                got = result.first()
+                if got is not None:
+                    claimed.append(Claimed(*got))
+        return claimed
+
+    async def deliver(self, row: Claimed) -> bool:
+        """Send one claimed row; True when sent, False when rescheduled with backoff."""
+        try:
+            await asyncio.wait_for(self.strategy(row.address).send(row.address, row.text), self.send_timeout)
+        except Exception as exc:  # any failure of any medium means "try again later"
+            log.warning("delivery %s to %s failed (attempt %s): %s", row.id, row.address, row.attempts, exc)
+            retry_at = self.clock() + min(timedelta(seconds=5 * 2 ** (row.attempts - 1)), MAX_BACKOFF)
+            await self._finish(row, next_attempt_at=retry_at, last_error=f"{type(exc).__name__}: {exc}"[:500])
+            return False
+        await self._finish(row, sent_at=self.clock(), last_error=None)
+        return True
+
+    async def _finish(self, row: Claimed, **values: object) -> None:
+        async with self.db.session() as s:
+            await s.execute(update(Outbox).where(Outbox.id == row.id, Outbox.claimed_by == self.worker_id)
+                            .values(claimed_until=None, **values))
+
+    async def run_once(self) -> int:
+        """Claim and deliver one batch; the number delivered."""
+        return sum([await self.deliver(row) for row in await self.claim()])
+
+    async def run(self, stop: asyncio.Event | None = None, interval: float = 5.0) -> None:
+        """Deliver until `stop` is set; the server starts this as a background task."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.run_once()
+            except Exception:  # a database hiccup must not end the worker
+                log.exception("outbox batch failed")
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+            await asyncio.wait(waits, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
+
+
+async def pending(db: Database, address: str | None = None) -> list[Outbox]:
+    """Notifications not yet delivered (optionally for one address), oldest first."""
+    query = select(Outbox).where(Outbox.sent_at.is_(None)).order_by(Outbox.id)
+    if address:
+        query = query.where(Outbox.address == address)
+    async with db.session() as s:
+        return list((await s.execute(query)).scalars().all())
+
+
+async def for_address(db: Database, address: str) -> list[Outbox]:
+    """Every notification addressed to one chat or mailbox, oldest first (console and tests)."""
+    async with db.session() as s:
+        return list((await s.execute(select(Outbox).where(Outbox.address == address).order_by(Outbox.id)))
+                    .scalars().all())

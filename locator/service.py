@@ -1,0 +1,32 @@
+"""The facility finder as one object the composition root hands to flows, commands and the web app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from locator.gazetteer import Gazetteer, Match
+from locator.links import map_links
+from locator.search import Filters, Found, Hit, nearest
+from storage.database import Database
+
+
+def card(hit: Hit) -> dict[str, Any]:
+    """A result as plain data: every facility field plus distance, classes and map links."""
+    f = hit.facility
+    return {**f.to_json(), "distance_m": round(hit.distance_m), "links": map_links(f.lat, f.lon, f.name)}
+
+
+class FacilityService:
+    """Search around a point or a typed place; the gazetteer is loaded once."""
+
+    def __init__(self, db: Database, gazetteer: Gazetteer | None = None) -> None:
+        self.db = db
+        self.gazetteer = gazetteer or Gazetteer.default()
+
+    def place(self, text: str) -> Match | None:
+        return self.gazetteer.find(text)
+
+    async def nearest(self, lat: float, lon: float, filters: Filters | None = None, *, limit: int = 5,
+                      offset: int = 0, max_radius_m: float | None = None) -> Found:
+        return await nearest(self.db, lat, lon, filters or Filters(), limit=limit, offset=offset,
+                             max_radius_m=max_radius_m)

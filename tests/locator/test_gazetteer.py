@@ -1,0 +1,63 @@
+"""Typed places: Chinese names and aliases, pinyin, homophone and spelling typos, whole sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from locator.demo import records, rows
+from locator.gazetteer import Gazetteer
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return Gazetteer.default()
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("城关", "城关区"), ("城关区", "城关区"), ("chengguan", "城关区"), ("Chengguan District", "城关区"),
+    ("chengguan qu", "城关区"), ("城官区", "城关区"), ("chenguan", "城关区"),
+    ("七里河西站附近", "西站街道"), ("七里和", "七里河区"), ("qilhe", "七里河区"),
+    ("anning", "安宁区"), ("安宁", "安宁区"), ("安宁堡", "安宁堡街道"),
+    ("西关十字", "西关十字"), ("Xiguan Shizi", "西关十字"), ("西关十子", "西关十字"),
+    ("兰州大学", "兰州大学"), ("兰洲大学", "兰州大学"), ("正宁路", "正宁路"), ("张掖路步行街", "张掖路步行街"),
+    ("兰州西站", "兰州西站"), ("lanzhou west station", "兰州西站"), ("东方红广场", "东方红广场"),
+    ("新区", "兰州新区"), ("东岗西路", "东岗西路街道"), ("honggu", "红古区"), ("榆中", "榆中县"),
+    ("帮我找城关区的托儿所", "城关区"), ("find a half-day place for my 14-month-old near 西关十字", "西关十字"),
+    ("城關區", "城关区"),
+])
+def test_finds(gaz: Gazetteer, text: str, name: str) -> None:
+    match = gaz.find(text)
+    assert match is not None and match.place.name == name
+
+
+@pytest.mark.parametrize("text", ["附近的托儿所", "find daycare near me", "半日托", "hello", ""])
+def test_no_place_named(gaz: Gazetteer, text: str) -> None:
+    assert gaz.find(text) is None
+
+
+def test_points_carry_their_accuracy(gaz: Gazetteer) -> None:
+    xiguan = gaz.find("西关十字")
+    zhangye = gaz.find("张掖路街道")
+    assert xiguan and zhangye and (xiguan.place.lat, xiguan.place.lon) == (zhangye.place.lat, zhangye.place.lon)
+    assert xiguan.place.accuracy == "subdistrict"
+    peili = gaz.find("培黎街道")
+    assert peili and peili.place.accuracy == "district"  # no point of its own: the district seat
+    assert gaz.find("省政府").place.accuracy == "point"  # type: ignore[union-attr]
+
+
+def test_neighbours_and_nearest_district(gaz: Gazetteer) -> None:
+    assert gaz.neighbours("620102")[0].name == "七里河区"
+    assert gaz.nearest_district(36.50, 103.66).name == "兰州新区"
+
+
+def test_demo_set_is_deterministic_and_labelled() -> None:
+    assert records() == records()
+    demo = rows()
+    assert len(demo) == 300 and len({r["registry_id"] for r in demo}) == 300
+    assert {r["district"] for r in demo} == {"城关区", "七里河区", "西固区", "安宁区", "红古区", "永登县", "皋兰县",
+                                            "榆中县", "兰州新区"}
+    for r in demo:
+        assert r["demo"] and r["source"] == "synthetic demo data" and r["name"].startswith("示例·")
+        assert r["name"].endswith("（演示）") and all(r[k] is not None for k in (
+            "address", "subdistrict", "nature", "hours", "fee_min", "fee_max", "phone", "capacity",
+            "places_free", "places_updated", "verified_on", "min_age_months", "max_age_months"))

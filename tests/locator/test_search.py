@@ -1,0 +1,89 @@
+"""Nearest search equals a brute-force great-circle ranking over the same rows (property-based)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from locator.demo import rows as demo_rows
+from locator.geo import cell_of
+from locator.importer import content_hash
+from locator.model import CARE_BITS
+from locator.search import Filters, brute_force, nearest
+from locator.service import FacilityService, card
+from locator.store import load
+from storage.database import Database
+
+CENTRES = [(36.0495, 103.8386), (36.1035, 103.7215), (36.3445, 102.8600), (39.9, 116.4)]
+
+
+@st.composite
+def facilities(draw: Any) -> list[dict[str, Any]]:
+    out = []
+    for i in range(draw(st.integers(0, 120))):
+        clat, clon = draw(st.sampled_from(CENTRES))
+        spread = draw(st.sampled_from([0.001, 0.02, 0.3, 3.0]))
+        lat = round(clat + draw(st.floats(-spread, spread)), 6)
+        lon = round(clon + draw(st.floats(-spread, spread)), 6)
+        low = draw(st.none() | st.integers(0, 30))
+        row = {"registry_id": f"P-{i:04d}", "name": f"P{i}", "district": "城关区", "subdistrict": None,
+               "address": None, "nature": draw(st.sampled_from([None, "public", "inclusive", "private"])),
+               "for_profit": None, "care_mask": draw(st.integers(1, 15)), "min_age_months": low,
+               "max_age_months": draw(st.none() | st.integers(low or 0, 40)), "capacity": None,
+               "places_free": None, "places_updated": None, "hours": None, "fee_min": None, "fee_max": None,
+               "phone": None, "lat": lat, "lon": lon, "datum": "wgs84", "registered": draw(st.booleans()),
+               "registered_on": None, "verified_on": None, "source": None, "demo": False, "extra": {},
+               "cell": cell_of(lat, lon)}
+        row["content_hash"] = content_hash(row)
+        out.append(row)
+    return out
+
+
+queries = st.fixed_dictionaries({
+    "lat": st.floats(35.0, 41.0), "lon": st.floats(102.0, 117.0),
+    "care_type": st.none() | st.sampled_from(sorted(CARE_BITS)), "age": st.none() | st.integers(0, 40),
+    "nature": st.none() | st.sampled_from(["public", "inclusive", "private"]), "registered_only": st.booleans(),
+    "limit": st.integers(1, 12), "offset": st.integers(0, 10), "max_radius": st.none() | st.sampled_from([3e3, 4e4]),
+})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=facilities(), q=queries)
+async def test_nearest_equals_brute_force(database: Database, rows: list[dict[str, Any]], q: dict[str, Any]) -> None:
+    await load(database, rows, replace=True)
+    filters = Filters(q["care_type"], q["age"], q["nature"], q["registered_only"])
+    found = await nearest(database, q["lat"], q["lon"], filters, limit=q["limit"], offset=q["offset"],
+                          max_radius_m=q["max_radius"])
+    reference = await brute_force(database, q["lat"], q["lon"], filters, limit=len(rows) + 1)
+    if q["max_radius"] is not None:
+        reference = [r for r in reference if r[0] <= q["max_radius"]]
+    expected = reference[q["offset"]:q["offset"] + q["limit"]]
+    assert [(h.distance_m, h.facility.registry_id) for h in found.hits] == expected
+    assert found.more == (len(reference) > q["offset"] + q["limit"])
+
+
+async def test_widening_and_paging_on_the_demo_set(database: Database) -> None:
+    await load(database, demo_rows())
+    service = FacilityService(database)
+    west_station = service.place("七里河西站附近")
+    assert west_station is not None
+    first = await service.nearest(west_station.place.lat, west_station.place.lon, Filters("half_day", 14))
+    second = await service.nearest(west_station.place.lat, west_station.place.lon, Filters("half_day", 14), offset=5)
+    assert len(first.hits) == 5 and first.more and first.radius_m is not None
+    assert first.hits[-1].distance_m <= second.hits[0].distance_m
+    assert not {h.facility.registry_id for h in first.hits} & {h.facility.registry_id for h in second.hits}
+    for hit in first.hits:
+        assert hit.facility.registered and hit.facility.demo and "half_day" in hit.facility.care_types
+        c = card(hit)
+        assert c["id"] == hit.facility.registry_id and c["demo"] is True
+        assert c["links"]["geo"].startswith("geo:") and "coordinate=gaode" in c["links"]["amap"]
+
+
+async def test_far_away_point_still_finds_the_nearest(database: Database) -> None:
+    await load(database, demo_rows())
+    found = await nearest(database, 23.13, 113.26, Filters(), limit=3)  # Guangzhou: nothing near, search widens
+    assert len(found.hits) == 3 and found.hits[0].distance_m > 1_000_000
+    assert [(h.distance_m, h.facility.registry_id) for h in found.hits] == \
+        await brute_force(database, 23.13, 113.26, Filters(), limit=3)

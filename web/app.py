@@ -1,0 +1,48 @@
+"""The Starlette application: every web route of Tuoyu over one built `Tuoyu` composition root."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from bot.bootstrap import Tuoyu
+from web import chat, guide, site
+from web.pages import Pages, make_env
+from web.security import BodyLimit, GuessThrottle, Limits, SecurityHeaders, TokenBucket, secret_key
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+SESSION_COOKIE = "tuoyu_session"
+
+
+def create_app(tuoyu: Tuoyu, limits: Limits | None = None) -> Starlette:
+    """Routes, middleware and per-process state; the caller owns `tuoyu` (and closes it)."""
+    limits = limits or Limits()
+    settings = tuoyu.settings
+    routes: list[BaseRoute] = [
+        *site.routes, *chat.routes, *guide.routes,
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(BodyLimit, default=limits.body_bytes, overrides={"/api/chat/photo": limits.upload_bytes + 65536}),
+        Middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie=SESSION_COOKIE,
+                   max_age=12 * 3600, same_site="lax", https_only=settings.public_url.startswith("https://")),
+    ]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={HTTPException: site.http_error, 500: site.http_error})
+    app.state.tuoyu = tuoyu
+    app.state.limits = limits
+    app.state.pages = Pages(make_env(tuoyu.catalog), tuoyu.catalog, settings.bot_username)
+    app.state.uploads = settings.data_dir / "uploads"
+    app.state.chat_limit = TokenBucket(limits.chat_burst, limits.chat_per_s)
+    app.state.upload_limit = TokenBucket(limits.upload_burst, limits.upload_per_s)
+    app.state.guesses = GuessThrottle(limits.guess_burst, limits.guess_per_s)
+    return app

@@ -1,0 +1,134 @@
+"""The web chat: the page, POST /api/chat (the contract's reply object) and photo uploads for complaints."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.cli.ask import reply_object
+from bot.engine.types import Inbound, InboundKind, Reply
+from web.security import client_ip, csrf_ok, csrf_token
+from web.uploads import UploadRejected, store_photo
+
+SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+BUTTON = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
+
+
+class BadRequest(ValueError):
+    """The request is malformed; the message says what to fix."""
+
+
+def json_response(payload: object, status: int = 200) -> Response:
+    """JSON with Chinese kept readable and odd values (dates) stringified."""
+    body = json.dumps(payload, ensure_ascii=False, default=str)
+    return Response(body, status_code=status, media_type="application/json",
+                    headers={"cache-control": "no-store"})
+
+
+def error(status: int, message: str) -> Response:
+    return json_response({"error": message}, status)
+
+
+def chat_payload(replies: list[Reply]) -> dict[str, Any]:
+    """The contract's reply object plus every reply in full and whether to offer location sharing."""
+    return {**reply_object(replies), "replies": [r.to_dict() for r in replies],
+            "request_location": any(r.request_location for r in replies)}
+
+
+def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
+    """(session, inbound, lang) from the request body, or BadRequest."""
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object")
+    session = body.get("session")
+    if not isinstance(session, str) or not SESSION.match(session):
+        raise BadRequest("session must match [A-Za-z0-9_-]{8,64}")
+    lang = body.get("lang")
+    if lang is not None and lang not in ("zh", "en"):
+        raise BadRequest("lang must be zh or en")
+    common: dict[str, Any] = {"channel": "web", "lang_hint": lang}
+    if "button" in body:
+        data = body["button"]
+        if not isinstance(data, str) or not BUTTON.match(data):
+            raise BadRequest("button must be a button's data code")
+        return session, Inbound(InboundKind.BUTTON, text=data, **common), lang
+    if "location" in body:
+        return session, Inbound(InboundKind.LOCATION, **_coordinates(body["location"]), **common), lang
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequest("give text, button or location")
+    return session, Inbound.message(text, **common), lang
+
+
+def _coordinates(raw: object) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        raise BadRequest("location must be {lat, lon}")
+    try:
+        lat, lon = float(raw["lat"]), float(raw["lon"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadRequest("location must be {lat, lon}") from exc
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise BadRequest("location out of range")
+    return {"lat": lat, "lon": lon}
+
+
+async def _process(request: Request, session: str, inbound: Inbound, lang: str | None) -> list[Reply]:
+    conversations = request.app.state.tuoyu.conversations
+    chat_key = f"web:{session}"
+    if lang is not None and (await conversations.load(chat_key)).lang != lang:
+        await conversations.process(chat_key, Inbound.message(f"/lang {lang}", channel="web"))
+    return await conversations.process(chat_key, inbound)
+
+
+async def api_chat(request: Request) -> Response:
+    """POST /api/chat: one text, button or location; the conversation continues by session."""
+    if not request.app.state.chat_limit.allow(client_ip(request)):
+        return error(429, "too many requests")
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return error(415, "send application/json")
+    try:
+        session, inbound, lang = parse_inbound(json.loads(await request.body()))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and BadRequest are ValueErrors
+        return error(400, str(exc) if isinstance(exc, BadRequest) else "malformed JSON")
+    return json_response(chat_payload(await _process(request, session, inbound, lang)))
+
+
+async def api_photo(request: Request) -> Response:
+    """POST /api/chat/photo: a JPEG or PNG for the complaint flow, stored under a random name."""
+    if not request.app.state.upload_limit.allow(client_ip(request)):
+        return error(429, "too many uploads")
+    if not csrf_ok(request, request.headers.get("x-csrf-token")):
+        return error(403, "missing or wrong CSRF token")
+    try:
+        async with request.form(max_files=1, max_fields=4) as form:
+            session, photo = form.get("session"), form.get("photo")
+            if not isinstance(session, str) or not SESSION.match(session):
+                return error(400, "session must match [A-Za-z0-9_-]{8,64}")
+            if photo is None or isinstance(photo, str):
+                return error(400, "attach one photo")
+            stored = store_photo(await photo.read(request.app.state.limits.upload_bytes + 1),
+                                 request.app.state.uploads, request.app.state.limits.upload_bytes)
+    except UploadRejected as exc:
+        return error(exc.status, str(exc))
+    except ValueError:  # multipart parse errors
+        return error(400, "malformed multipart body")
+    inbound = Inbound(InboundKind.PHOTO, attachment=stored, channel="web")
+    return json_response(chat_payload(await _process(request, session, inbound, None)))
+
+
+async def chat_page(request: Request) -> Response:
+    """GET /chat: the mobile chat page (its script is static/chat.js)."""
+    csrf_token(request)
+    return request.app.state.pages.render(request, "chat.html", form=True)
+
+
+routes = [
+    Route("/chat", chat_page, methods=["GET"]),
+    Route("/api/chat", api_chat, methods=["POST"]),
+    Route("/api/chat/photo", api_photo, methods=["POST"]),
+]

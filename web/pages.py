@@ -1,0 +1,61 @@
+"""Rendering shared by every page: the language of the request, the Jinja2 environment, the base context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from bot.i18n import Catalog, normalize_lang
+from web.security import csrf_token
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def request_lang(request: Request) -> str:
+    """?lang=zh|en wins, then the Accept-Language header; Chinese by default."""
+    asked = request.query_params.get("lang", "")
+    if asked in ("zh", "en"):
+        return asked
+    header = request.headers.get("accept-language", "")
+    first = header.split(",", 1)[0].strip()
+    return normalize_lang(first) if first else "zh"
+
+
+def make_env(catalog: Catalog) -> Environment:
+    """Autoescaped templates; `t` looks words up in the web catalog."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["catalog"] = catalog
+    return env
+
+
+class Pages:
+    """Renders a template with the language, its words, the CSRF token and a URL helper."""
+
+    def __init__(self, env: Environment, catalog: Catalog, bot_username: str) -> None:
+        self.env, self.catalog, self.bot_username = env, catalog, bot_username
+
+    def render(self, request: Request, template: str, status: int = 200, *, form: bool = False,
+               **context: Any) -> HTMLResponse:
+        lang = context.pop("lang", None) or request_lang(request)
+
+        def t(key: str, **values: object) -> str:
+            return self.catalog.get(f"web_{key}", lang, **values)
+
+        def url(path: str, **params: object) -> str:
+            query = {k: v for k, v in params.items() if v not in (None, "")}
+            query.setdefault("lang", lang)
+            return f"{path}?{urlencode(query)}"
+
+        other = "en" if lang == "zh" else "zh"
+        switch = urlencode({**dict(request.query_params), "lang": other})
+        html = self.env.get_template(template).render(
+            request=request, lang=lang, other_lang=other, switch_url=f"{request.url.path}?{switch}", t=t, url=url,
+            csrf=csrf_token(request) if form else "", **context,
+        )
+        return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"} if form else None)

@@ -1,0 +1,193 @@
+/* Tuoyu web chat: plain ES2017, no modules or libraries, so it runs in WeChat's browser. */
+(function () {
+  "use strict";
+  var root = document.getElementById("chat");
+  if (!root) { return; }
+  var log = document.getElementById("log");
+  var form = document.getElementById("ask");
+  var input = document.getElementById("text");
+  var shareButton = document.getElementById("share-location");
+  var photoLabel = document.getElementById("photo-label");
+  var photoInput = document.getElementById("photo");
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var lang = root.getAttribute("data-lang") || "zh";
+  var busy = false;
+
+  function newSession() {
+    var bytes = new Uint8Array(18);
+    window.crypto.getRandomValues(bytes);
+    var chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    var out = "";
+    for (var i = 0; i < bytes.length; i++) { out += chars.charAt(bytes[i] % 64); }
+    return out;
+  }
+
+  function sessionId() {
+    var id = null;
+    try { id = window.localStorage.getItem("tuoyu_session"); } catch (e) { id = null; }
+    if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+      id = newSession();
+      try { window.localStorage.setItem("tuoyu_session", id); } catch (e) { /* private mode: per page */ }
+    }
+    return id;
+  }
+
+  var session = sessionId();
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function scrollDown() { window.scrollTo(0, document.body.scrollHeight); }
+
+  function addUser(text) {
+    var item = el("li", "msg user");
+    item.appendChild(el("p", "", text));
+    log.appendChild(item);
+    scrollDown();
+  }
+
+  function distance(metres) {
+    if (typeof metres !== "number") { return ""; }
+    if (metres >= 1000) { return root.getAttribute("data-km").replace("{km}", (metres / 1000).toFixed(1)); }
+    return root.getAttribute("data-m").replace("{m}", String(Math.round(metres)));
+  }
+
+  function facilityCard(f) {
+    var card = el("li", "card facility");
+    card.setAttribute("data-id", f.id || "");
+    var head = el("div", "card-head");
+    head.appendChild(el("strong", "", f.name));
+    if (f.demo) { head.appendChild(el("span", "badge demo", root.getAttribute("data-demo"))); }
+    card.appendChild(head);
+    var meta = [distance(f.distance_m), f.district, f.address].filter(Boolean).join(" · ");
+    if (meta) { card.appendChild(el("p", "meta", meta)); }
+    if (f.phone) {
+      var tel = el("a", "tel", f.phone);
+      tel.href = "tel:" + String(f.phone).replace(/[^0-9+]/g, "");
+      card.appendChild(tel);
+    }
+    return card;
+  }
+
+  function addReply(reply) {
+    var item = el("li", "msg bot" + (reply.kind === "emergency" ? " emergency" : ""));
+    item.appendChild(el("p", "", reply.text));
+    var facilities = reply.data && reply.data.facilities;
+    if (facilities && facilities.length) {
+      var list = el("ol", "cards");
+      facilities.forEach(function (f) { list.appendChild(facilityCard(f)); });
+      item.appendChild(list);
+    }
+    if (reply.buttons && reply.buttons.length) {
+      var row = el("div", "buttons");
+      reply.buttons.forEach(function (b) {
+        var button = el("button", "", b.label);
+        button.type = "button";
+        button.setAttribute("data-button", b.data);
+        row.appendChild(button);
+      });
+      item.appendChild(row);
+    }
+    log.appendChild(item);
+  }
+
+  function addNotice(text) {
+    var item = el("li", "msg bot notice");
+    item.appendChild(el("p", "", text));
+    log.appendChild(item);
+    scrollDown();
+  }
+
+  function show(result) {
+    (result.replies || []).forEach(addReply);
+    shareButton.hidden = !result.request_location;
+    photoLabel.hidden = !wantsPhoto(result.replies || []);
+    scrollDown();
+  }
+
+  function wantsPhoto(replies) {
+    return replies.some(function (r) { return r.data && (r.data.accept_photo || r.data.photo); });
+  }
+
+  async function post(payload) {
+    if (busy) { return; }
+    busy = true;
+    root.classList.add("busy");
+    try {
+      payload.session = session;
+      payload.lang = lang;
+      var response = await fetch("/api/chat", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload)
+      });
+      if (!response.ok) { throw new Error(String(response.status)); }
+      show(await response.json());
+    } catch (e) {
+      addNotice(root.getAttribute("data-failed"));
+    } finally {
+      busy = false;
+      root.classList.remove("busy");
+    }
+  }
+
+  async function upload(file) {
+    var body = new FormData();
+    body.append("session", session);
+    body.append("photo", file);
+    root.classList.add("busy");
+    try {
+      var response = await fetch("/api/chat/photo", {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "X-CSRF-Token": csrfMeta ? csrfMeta.getAttribute("content") : "" }
+      });
+      if (!response.ok) { throw new Error(String(response.status)); }
+      show(await response.json());
+    } catch (e) {
+      addNotice(root.getAttribute("data-upload-failed"));
+    } finally {
+      root.classList.remove("busy");
+    }
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) { return; }
+    input.value = "";
+    addUser(text);
+    post({ text: text });
+  });
+
+  log.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!target || !target.getAttribute || !target.getAttribute("data-button")) { return; }
+    addUser(target.textContent);
+    post({ button: target.getAttribute("data-button") });
+  });
+
+  shareButton.addEventListener("click", function () {
+    if (!navigator.geolocation) { addNotice(root.getAttribute("data-no-geo")); return; }
+    addNotice(root.getAttribute("data-locating"));
+    navigator.geolocation.getCurrentPosition(function (position) {
+      post({ location: { lat: position.coords.latitude, lon: position.coords.longitude } });
+    }, function () {
+      addNotice(root.getAttribute("data-no-geo"));
+      input.focus();
+    }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 });
+  });
+
+  photoInput.addEventListener("change", function () {
+    var file = photoInput.files && photoInput.files[0];
+    if (!file) { return; }
+    addUser("📷 " + file.name);
+    upload(file);
+    photoInput.value = "";
+  });
+
+  var params = new URLSearchParams(window.location.search);
+  if (params.get("q")) { addUser(params.get("q")); post({ text: params.get("q") }); }
+}());

@@ -37,7 +37,20 @@ class Tuoyu:
 
 def build_flows(settings: Settings, db: Database, kb: KnowledgeBase, services: dict[str, Any]) -> list[Flow]:
     """The multi-step flows this build offers (finder, complaint) with their services."""
-    return []
+    return [complaint_flow(settings, db, services)]
+
+
+def complaint_flow(settings: Settings, db: Database, services: dict[str, Any]) -> Flow:
+    """The complaint service, its outbox worker (services["outbox"], started by the server) and the intake flow."""
+    from bot.flows.complaint import ComplaintFlow
+    from complaints.outbox import Deliverer, standard_strategies
+    from complaints.service import ComplaintService
+
+    deliverer = Deliverer(db, standard_strategies(smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
+                                                  smtp_sender=settings.smtp_sender))
+    service = ComplaintService(db, default_catalog().get, wake=deliverer.wake)
+    services.update(complaints=service, outbox=deliverer)
+    return ComplaintFlow(service, service.base_table, services)
 
 
 async def build(settings: Settings | None = None, *, migrate: bool = True, kb: KnowledgeBase | None = None,

@@ -1,0 +1,1 @@
+"""Multi-step conversation flows (finder, complaint) that drive the domain services."""

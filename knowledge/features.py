@@ -18,6 +18,9 @@ _LATIN = re.compile(r"[a-z0-9][a-z0-9%:.]*")
 #: Characters too common in questions to mean anything on their own.
 STOP_CHARS = frozenset("的了吗呢吧啊呀么是在有我你他她它们这那个和与及或也都就还要会能可以怎么什么多少几")
 
+#: Particles that glue phrases: a bigram with one of them ("准是", "的话") says nothing.
+FUNCTION_CHARS = frozenset("的了吗呢吧啊呀么是")
+
 KIND_WEIGHTS = {"t": 1.6, "b": 1.0, "w": 1.0, "u": 0.35, "p": 0.45}
 
 _PINYIN_SYLLABLE = re.compile(
@@ -65,20 +68,35 @@ class Featurizer:
 
     def __call__(self, text: str) -> set[str]:
         feats: set[str] = set()
-        if self.terms is not None:
-            feats.update("t:" + m.group(0) for m in self.terms.finditer(text))
         for run in _CJK.findall(text):
-            feats.update("u:" + c for c in run if c not in STOP_CHARS)
-            feats.update("b:" + run[i : i + 2] for i in range(len(run) - 1))
-            if self.pinyin:
-                sounds = [char_pinyin(c) for c in run]
-                feats.update(f"p:{a} {b}" for a, b in itertools.pairwise(sounds) if a and b)
+            for piece in self._outside_terms(run, feats):
+                feats.update("u:" + c for c in piece if c not in STOP_CHARS)
+                feats.update("b:" + piece[i : i + 2] for i in range(len(piece) - 1)
+                             if piece[i] not in FUNCTION_CHARS and piece[i + 1] not in FUNCTION_CHARS)
+                if self.pinyin:
+                    sounds = [char_pinyin(c) if c not in FUNCTION_CHARS else "" for c in piece]
+                    feats.update(f"p:{a} {b}" for a, b in itertools.pairwise(sounds) if a and b)
         latin = _LATIN.findall(text)
         feats.update("w:" + w for w in latin)
         if self.pinyin:
             syllables = [w for w in latin if is_pinyin(w)]
             feats.update(f"p:{a} {b}" for a, b in itertools.pairwise(syllables))
         return feats
+
+    def _outside_terms(self, run: str, feats: set[str]) -> list[str]:
+        """Add the domain terms found in `run` and return the pieces between them.
+
+        A term stands for itself only: 护理假 (paternity leave) must not also match 护理 (care).
+        """
+        if self.terms is None:
+            return [run]
+        pieces, start = [], 0
+        for match in self.terms.finditer(run):
+            feats.add("t:" + match.group(0))
+            pieces.append(run[start : match.start()])
+            start = match.end()
+        pieces.append(run[start:])
+        return [p for p in pieces if p]
 
 
 def weight_of_kind(feature: str) -> float:

@@ -14,9 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from knowledge.features import Featurizer, weight_of_kind
+from knowledge.features import Featurizer, is_pinyin, weight_of_kind
 from knowledge.model import Article
 from knowledge.normalize import Normalizer
+
+
+#: Share of the maximum weight an unknown feature of each kind adds to the question's weight.
+UNKNOWN_SHARE = {"t": 1.0, "w": 0.5, "b": 0.15}
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class Retriever:
                 df[feat] += 1
         n = len(self.articles) or 1
         self.weights = {f: weight_of_kind(f) * math.log(1 + n / c) for f, c in df.items()}
+        self.max_idf = math.log(1 + n)
         self.postings: dict[str, list[int]] = defaultdict(list)
         for doc_id, doc in enumerate(self.docs):
             doc.weight = self._weight(doc.feats)
@@ -94,6 +99,13 @@ class Retriever:
         texts += [t for t in article.title.values() if t]
         return texts
 
+    def unknown_weight(self, feature: str) -> float:
+        """Weight of a feature no article has: full for domain terms and words, small for bigrams."""
+        share = UNKNOWN_SHARE.get(feature[0], 0.0)
+        if feature.startswith("w:") and is_pinyin(feature[2:]):
+            share = 0.0  # typed pinyin is matched through its p: features
+        return share * weight_of_kind(feature) * self.max_idf
+
     def _features(self, normalized: str) -> set[str]:
         feats = self.featurize(normalized)
         if not self.params.unigrams:
@@ -107,9 +119,11 @@ class Retriever:
         """Best articles for `text`, highest score first; scores lie between 0 and 1."""
         query = self._features(self.normalize.content(text))
         known = {f: self.weights[f] for f in query if f in self.weights}
-        q_weight = sum(known.values())
-        if q_weight <= 0:
+        if not known:
             return []
+        # Words no article has still count against every article: an unknown domain term
+        # (育儿假 with no article on it) must lower confidence, not vanish from the question.
+        q_weight = sum(known.values()) + sum(self.unknown_weight(f) for f in query if f not in known)
         overlap: dict[int, float] = defaultdict(float)
         for feat, weight in known.items():
             for doc_id in self.postings.get(feat, ()):

@@ -37,7 +37,16 @@ class Tuoyu:
 
 def build_flows(settings: Settings, db: Database, kb: KnowledgeBase, services: dict[str, Any]) -> list[Flow]:
     """The multi-step flows this build offers (finder, complaint) with their services."""
-    return [complaint_flow(settings, db, services)]
+    return [finder_flow(db, services), complaint_flow(settings, db, services)]
+
+
+def finder_flow(db: Database, services: dict[str, Any]) -> Flow:
+    """The facility finder service (services["facilities"]) and its chat flow."""
+    from bot.flows.finder import FinderFlow
+    from locator.service import FacilityService
+
+    services["facilities"] = FacilityService(db)
+    return FinderFlow(services["facilities"])
 
 
 def complaint_flow(settings: Settings, db: Database, services: dict[str, Any]) -> Flow:
@@ -60,6 +69,10 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
     db = db or Database(settings.database_url)
     if migrate:
         await db.upgrade()
+    if settings.demo_data:
+        from locator.demo import seed_demo
+
+        await seed_demo(db)  # only into an empty facility table
     kb = kb or KnowledgeBase.load(cache_dir=settings.data_dir / "cache")
     catalog = default_catalog()
     services: dict[str, Any] = {}

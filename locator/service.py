@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from locator.gazetteer import Gazetteer, Match
+from rapidfuzz import fuzz, process
+from sqlalchemy import or_, select
+
+from locator.gazetteer import Gazetteer, Match, fold
 from locator.links import map_links
+from locator.models import Facility
 from locator.search import Filters, Found, Hit, nearest
 from storage.database import Database
 
@@ -30,3 +34,16 @@ class FacilityService:
                       offset: int = 0, max_radius_m: float | None = None) -> Found:
         return await nearest(self.db, lat, lon, filters or Filters(), limit=limit, offset=offset,
                              max_radius_m=max_radius_m)
+
+    async def search_names(self, text: str, limit: int = 5) -> list[dict[str, Any]]:
+        """Facilities by registry id or (part of) their name, best first: `{id, name, district}` (complaints)."""
+        words = [w for w in fold(text).split() if w][:4]
+        if not words:
+            return []
+        like = [Facility.name.ilike(f"%{w}%") for w in words]
+        query = (select(Facility.registry_id, Facility.name, Facility.district)
+                 .where(or_(Facility.registry_id == text.strip(), *like)).limit(200))
+        async with self.db.engine.connect() as conn:
+            rows = {r.registry_id: r for r in await conn.execute(query)}
+        ranked = process.extract(text, {k: r.name for k, r in rows.items()}, scorer=fuzz.partial_ratio, limit=limit)
+        return [{"id": key, "name": rows[key].name, "district": rows[key].district} for _, _, key in ranked]

@@ -1,0 +1,159 @@
+"""`tuoyu facilities import|near|find`: load registry files and look up the nearest facilities."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from locator.geo import AREAS, CRS, BBox
+from locator.model import CARE_BITS, NATURES
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("facilities", help="import the facility registry; nearest facilities to a point or place")
+    fsub = p.add_subparsers(dest="facilities_command", required=True)
+
+    imp = fsub.add_parser("import", help="load a CSV or JSON registry file (see docs/facilities-import.md)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--format", choices=("csv", "json"), help="default: from the file name or its content")
+    imp.add_argument("--crs", choices=CRS, default="wgs84", help="datum of the file's coordinates")
+    imp.add_argument("--replace", action="store_true", help="swap the whole facility set in one transaction")
+    imp.add_argument("--area", default="gansu", help="expected area: " + ", ".join(AREAS) + " or S,W,N,E")
+    imp.add_argument("--dry-run", action="store_true", help="validate and report only")
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.set_defaults(func=run_import)
+
+    near = fsub.add_parser("near", help="nearest facilities to a WGS-84 point")
+    near.add_argument("lat", type=float)
+    near.add_argument("lon", type=float)
+    _search_options(near)
+    near.set_defaults(func=run_near)
+
+    find = fsub.add_parser("find", help="nearest facilities to a typed place (西关十字, 七里河西站, anning …)")
+    find.add_argument("place", nargs="+")
+    _search_options(find)
+    find.set_defaults(func=run_find)
+
+
+def _search_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--type", choices=tuple(CARE_BITS), help="care type")
+    p.add_argument("--age", type=int, metavar="MONTHS", help="child's age in months")
+    p.add_argument("--nature", choices=NATURES)
+    p.add_argument("--registered-only", action="store_true", help="only facilities with a filing (备案) on record")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--json", action="store_true", help="print a JSON list, nearest first")
+
+
+def _fail(message: str, status: int = 1) -> int:
+    print(f"tuoyu facilities: {message}", file=sys.stderr)
+    return status
+
+
+async def _database(seed: bool) -> Any:
+    from bot.settings import Settings
+    from locator.demo import seed_demo
+    from storage.database import Database
+
+    settings = Settings.from_env()
+    db = Database(settings.database_url)
+    await db.upgrade()
+    if seed and settings.demo_data:
+        await seed_demo(db)
+    return db
+
+
+async def run_import(args: argparse.Namespace) -> int:
+    from locator.importer import ImportFailed, read_file
+    from locator.store import load
+
+    try:
+        area = AREAS[args.area] if args.area in AREAS else BBox.parse(args.area)
+    except ValueError as exc:
+        return _fail(f"--area: {exc}", 2)
+    if not args.file.is_file():
+        return _fail(f"no such file: {args.file}")
+    try:
+        parsed = read_file(args.file, args.format, args.crs, area)
+    except ImportFailed as exc:
+        return _fail(f"{args.file}: {exc}")
+    report: dict[str, Any] = {"file": str(args.file), "read": parsed.read, "valid": len(parsed.rows),
+                              "rejected": parsed.read - len(parsed.rows),
+                              "issues": [{"line": i.line, "level": i.level, "registry_id": i.registry_id,
+                                          "message": i.message} for i in parsed.issues]}
+    if parsed.rows and not args.dry_run:
+        db = await _database(seed=False)
+        try:
+            loaded = await load(db, parsed.rows, replace=args.replace)
+        finally:
+            await db.dispose()
+        report.update(added=loaded.added, updated=loaded.updated, unchanged=loaded.unchanged,
+                      removed=loaded.removed, demo_left=loaded.demo_left)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for issue in parsed.issues:
+            print(issue)
+        print(_summary(report, args))
+    if not parsed.rows:
+        return _fail(f"{args.file}: no valid rows ({report['rejected']} rejected)")
+    return 0
+
+
+def _summary(report: dict[str, Any], args: argparse.Namespace) -> str:
+    line = f"{report['file']}: {report['read']} rows read, {report['valid']} valid, {report['rejected']} rejected"
+    if "added" in report:
+        line += (f"; {report['added']} added, {report['updated']} updated, {report['unchanged']} unchanged"
+                 + (f", {report['removed']} previous rows replaced" if args.replace else ""))
+        if report["demo_left"]:
+            line += f"\nnote: {report['demo_left']} demo facilities are still loaded; --replace removes them"
+    elif args.dry_run:
+        line += " (dry run: nothing written)"
+    return line
+
+
+async def run_near(args: argparse.Namespace) -> int:
+    if not (-90 <= args.lat <= 90 and -180 <= args.lon <= 180):
+        return _fail("LAT must be within ±90 and LON within ±180 (WGS-84 degrees)", 2)
+    return await _search(args, args.lat, args.lon)
+
+
+async def run_find(args: argparse.Namespace) -> int:
+    from locator.gazetteer import Gazetteer
+
+    text = " ".join(args.place)
+    match = Gazetteer.default().find(text)
+    if match is None:
+        return _fail(f"no place called {text!r} in the Lanzhou gazetteer")
+    place = match.place
+    if not args.json:
+        print(f"{place.name} ({place.district}; {place.lat:.4f}, {place.lon:.4f}; accuracy: {place.accuracy})")
+    return await _search(args, place.lat, place.lon)
+
+
+async def _search(args: argparse.Namespace, lat: float, lon: float) -> int:
+    from locator.search import Filters
+    from locator.service import FacilityService, card
+
+    if args.limit < 1 or (args.age is not None and not 0 <= args.age <= 72):
+        return _fail("--limit must be ≥ 1 and --age within 0–72 months", 2)
+    db = await _database(seed=True)
+    try:
+        found = await FacilityService(db).nearest(
+            lat, lon, Filters(args.type, args.age, args.nature, args.registered_only), limit=args.limit)
+    finally:
+        await db.dispose()
+    cards = [{**card(h), "distance_m": round(h.distance_m, 1)} for h in found.hits]
+    if args.json:
+        print(json.dumps(cards, ensure_ascii=False, indent=2))
+        return 0
+    if not cards:
+        print("no facility matches")
+    for n, c in enumerate(cards, 1):
+        flags = ("registered " + c["id"]) if c["registered"] else "NOT registered"
+        demo = " [DEMO 演示数据]" if c["demo"] else ""
+        print(f"{n:>2}. {c['distance_m'] / 1000:7.2f} km  {c['name']}{demo}\n"
+              f"     {c['district']} {c['address'] or ''} | {', '.join(c['care_types'])} | {flags}")
+    return 0

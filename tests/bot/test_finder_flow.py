@@ -1,0 +1,147 @@
+"""Finder transcripts through bootstrap.build() and Conversations on a real database with the demo set."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.bootstrap import Tuoyu, build
+from bot.cli.ask import reply_object
+from bot.engine.flow import Turn
+from bot.engine.types import Inbound, InboundKind, Reply, State
+from bot.flows.finder import FinderFlow
+from bot.i18n import default_catalog
+from bot.settings import Settings
+from locator.service import FacilityService
+from storage.database import Database
+from tests.bot.helpers import fixture_kb
+
+
+@pytest.fixture
+async def app(database: Database, settings: Settings) -> AsyncIterator[Tuoyu]:
+    yield await build(dataclasses.replace(settings, demo_data=True), db=database, migrate=False, kb=fixture_kb())
+
+
+class Chat:
+    def __init__(self, app: Tuoyu, lang: str = "zh") -> None:
+        self.app, self.key, self.lang = app, f"test:{lang}", lang
+
+    async def say(self, text: str) -> list[Reply]:
+        return await self.app.conversations.process(self.key, Inbound.message(text, lang_hint=self.lang))
+
+    async def press(self, data: str) -> list[Reply]:
+        return await self.app.conversations.process(self.key, Inbound(InboundKind.BUTTON, text=data))
+
+    async def location(self, lat: float, lon: float) -> list[Reply]:
+        return await self.app.conversations.process(self.key, Inbound(InboundKind.LOCATION, lat=lat, lon=lon,
+                                                                           lang_hint=self.lang))
+
+    async def state(self) -> State:
+        return await self.app.conversations.load(self.key)
+
+
+def results(replies: list[Reply]) -> Reply:
+    assert replies[-1].kind == "facility_results", [r.kind for r in replies]
+    return replies[-1]
+
+
+async def test_everything_in_the_first_message_gives_labelled_demo_results(app: Tuoyu) -> None:
+    chat = Chat(app, "en")
+    replies = await chat.say("/find a half-day place for my 14-month-old near 西关十字")
+    assert replies[0].kind == "facility_search"
+    page = results(replies)
+    cards = page.data["facilities"]
+    assert len(cards) == 5 and page.data["center"]["label"] == "Xiguan Shizi"
+    assert [c["distance_m"] for c in cards] == sorted(c["distance_m"] for c in cards)
+    for c in cards:
+        assert c["demo"] and c["registered"] and "half_day" in c["care_types"]
+        assert (c["min_age_months"] or 0) <= 14 <= (c["max_age_months"] or 36)
+        assert {"lat", "lon", "id", "name", "links"} <= set(c)
+    assert page.text.count("[DEMO · 演示数据]") == 5 and "Demo data below" in page.text
+    assert [b.data for b in page.buttons[:5]] == [f"c:fac:{c['id']}" for c in cards]
+    assert {"f:more", "f:all", "f:new"} <= {b.data for b in page.buttons}
+    assert all(len(b.data.encode()) <= 64 for b in page.buttons)
+    recent = (await chat.state()).memory["recent_facilities"]
+    assert [r["id"] for r in recent[:5]] == [c["id"] for c in cards]
+
+
+async def test_the_finder_intent_in_english(app: Tuoyu) -> None:
+    replies = await Chat(app, "en").say("find a half-day daycare for my 14-month-old near 西关十字")
+    assert replies[0].kind == "facility_search" and len(results(replies).data["facilities"]) == 5
+
+
+async def test_questions_are_asked_for_what_is_missing(app: Tuoyu) -> None:
+    chat = Chat(app)
+    [ask_type] = await chat.say("帮我找城关区的托儿所")
+    assert ask_type.kind == "facility_search" and "f:t:full_day" in [b.data for b in ask_type.buttons]
+    [ask_age] = await chat.press("f:t:full_day")
+    assert "f:a:any" in [b.data for b in ask_age.buttons]
+    replies = await chat.say("孩子14个月")
+    page = results(replies)
+    assert "全日托" in replies[0].text and page.data["center"]["label"] == "城关区"
+    assert all("full_day" in c["care_types"] for c in page.data["facilities"])
+    assert page.text.count("【演示数据 DEMO】") == len(page.data["facilities"]) == 5
+    assert (await chat.state()).flow is None
+
+
+async def test_place_question_offers_location_and_districts_and_retries(app: Tuoyu) -> None:
+    chat = Chat(app)
+    await chat.say("/find")
+    await chat.press("f:t:any")
+    [ask_place] = await chat.press("f:a:any")
+    assert ask_place.request_location and "f:d:620105" in [b.data for b in ask_place.buttons]
+    [again] = await chat.say("火星基地")
+    assert "火星基地" in again.text and again.request_location
+    page = results(await chat.say("anning"))
+    assert page.data["center"]["label"] == "安宁区"
+
+
+async def test_shared_location_searches_at_once_and_more_pages_on(app: Tuoyu) -> None:
+    chat = Chat(app)
+    replies = await chat.location(36.0722, 103.7664)
+    assert replies[0].kind == "facility_search"
+    first = results(replies)
+    assert first.data["center"]["accuracy"] == "point" and first.data["more"]
+    second = results(await chat.press("f:more"))
+    ids1 = [c["id"] for c in first.data["facilities"]]
+    ids2 = [c["id"] for c in second.data["facilities"]]
+    assert len(ids2) == 5 and not set(ids1) & set(ids2) and "\n6. " in second.text
+    assert first.data["facilities"][-1]["distance_m"] <= second.data["facilities"][0]["distance_m"]
+
+
+async def test_far_away_the_search_widens_says_how_far_and_offers_neighbours(app: Tuoyu) -> None:
+    chat = Chat(app, "en")
+    page = results(await chat.location(37.20, 102.90))
+    assert "Nothing that fits within 5 km" in page.text and page.data["facilities"]
+    assert any(b.data.startswith("f:d:") for b in page.buttons)
+    district_button = next(b.data for b in page.buttons if b.data.startswith("f:d:"))
+    assert results(await chat.press(district_button)).data["facilities"]
+
+
+async def test_include_unregistered(app: Tuoyu) -> None:
+    chat = Chat(app)
+    await chat.location(36.0495, 103.8386)
+    page = results(await chat.press("f:all"))
+    assert "f:all" not in [b.data for b in page.buttons]
+
+
+async def test_start_needs_no_database() -> None:
+    unreachable = Database("postgresql://nobody@127.0.0.1:9/none")
+    flow = FinderFlow(FacilityService(unreachable))
+    catalog = default_catalog()
+    asked = await flow.start(Turn(Inbound.message("帮我找城关区的托儿所"), State(), catalog))
+    assert reply_object(asked)["kind"] == "facility_search"
+    searched = await flow.start(Turn(Inbound.message("西站附近的半日托，孩子两岁"), State(), catalog))
+    assert searched[0].kind == "facility_search" and "12345" in searched[-1].text
+    await unreachable.dispose()
+
+
+async def test_demo_seeding_only_into_an_empty_table(database: Database, settings: Settings) -> None:
+    from locator.store import count
+
+    on = dataclasses.replace(settings, demo_data=True)
+    await build(on, db=database, migrate=False, kb=fixture_kb())
+    await build(on, db=database, migrate=False, kb=fixture_kb())
+    assert await count(database) == 300

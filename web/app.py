@@ -13,7 +13,8 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import Tuoyu
-from web import chat, guide, site
+from web import chat, guide, site, staff, status
+from web.complaints import complaint_service
 from web.pages import Pages, make_env
 from web.security import BodyLimit, GuessThrottle, Limits, SecurityHeaders, TokenBucket, secret_key
 
@@ -27,7 +28,7 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None) -> Starlette:
     limits = limits or Limits()
     settings = tuoyu.settings
     routes: list[BaseRoute] = [
-        *site.routes, *chat.routes, *guide.routes,
+        *site.routes, *chat.routes, *guide.routes, *status.routes, *staff.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
@@ -41,6 +42,7 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None) -> Starlette:
     app.state.tuoyu = tuoyu
     app.state.limits = limits
     app.state.pages = Pages(make_env(tuoyu.catalog), tuoyu.catalog, settings.bot_username)
+    app.state.complaints = complaint_service(tuoyu)
     app.state.uploads = settings.data_dir / "uploads"
     app.state.chat_limit = TokenBucket(limits.chat_burst, limits.chat_per_s)
     app.state.upload_limit = TokenBucket(limits.upload_burst, limits.upload_per_s)

@@ -40,7 +40,7 @@ class Pages:
     def __init__(self, env: Environment, catalog: Catalog, bot_username: str) -> None:
         self.env, self.catalog, self.bot_username = env, catalog, bot_username
 
-    def render(self, request: Request, template: str, status: int = 200, *, form: bool = False,
+    def render(self, request: Request, template: str, status_code: int = 200, *, form: bool = False,
                **context: Any) -> HTMLResponse:
         lang = context.pop("lang", None) or request_lang(request)
 
@@ -58,4 +58,4 @@ class Pages:
             request=request, lang=lang, other_lang=other, switch_url=f"{request.url.path}?{switch}", t=t, url=url,
             csrf=csrf_token(request) if form else "", **context,
         )
-        return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"} if form else None)
+        return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"} if form else None)

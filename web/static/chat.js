@@ -110,7 +110,9 @@
   }
 
   function wantsPhoto(replies) {
-    return replies.some(function (r) { return r.data && (r.data.accept_photo || r.data.photo); });
+    return replies.some(function (r) {
+      return (r.buttons || []).some(function (b) { return b.data.indexOf("c:photos:") === 0; });
+    });
   }
 
   async function post(payload) {

@@ -1,0 +1,211 @@
+"""POST /api/chat (the contract's reply object), photo uploads, and their malformed or abusive requests."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import httpx
+from PIL import Image
+
+from bot.bootstrap import Tuoyu
+from web.security import Limits
+
+SESSION = "websession01"
+
+
+def jpeg(size: tuple[int, int] = (40, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def chat(client: httpx.AsyncClient, **body: object) -> httpx.Response:
+    return await client.post("/api/chat", json={"session": SESSION, **body})
+
+
+async def test_question_gets_the_contract_reply_object(client: httpx.AsyncClient) -> None:
+    response = await chat(client, text="产假有多少天")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["kind"] == "answer" and body["article"] == "leave_maternity_national"
+    assert body["topic"] == "leave_maternity" and "98天" in body["text"]
+    assert body["sources"][0]["title"].startswith("女职工劳动保护特别规定")
+    assert 0 < body["score"] <= 1 and body["candidates"] == []
+    assert {"label", "data"} <= set(body["buttons"][0])
+    assert body["replies"][0]["article"] == "leave_maternity_national"
+    assert body["request_location"] is False
+
+
+async def test_button_continues_the_conversation(client: httpx.AsyncClient) -> None:
+    first = (await chat(client, text="产假有多少天")).json()
+    related = first["buttons"][0]["data"]
+    second = (await chat(client, button=related)).json()
+    assert second["kind"] == "answer" and second["article"] == "leave_paternity_gansu"
+
+
+async def test_lang_switches_the_reply_language(client: httpx.AsyncClient) -> None:
+    body = (await chat(client, text="产假有多少天", lang="en")).json()
+    assert "98 days" in body["text"]
+    body = (await chat(client, text="产假有多少天", lang="zh")).json()
+    assert "98天" in body["text"]
+
+
+async def test_sessions_are_separate_chats(client: httpx.AsyncClient, tuoyu: Tuoyu) -> None:
+    await chat(client, text="产假有多少天", lang="en")
+    assert (await tuoyu.conversations.load(f"web:{SESSION}")).lang == "en"
+    assert (await tuoyu.conversations.load("web:othersession")).lang == "zh"
+
+
+async def test_emergency_first(client: httpx.AsyncClient) -> None:
+    body = (await chat(client, text="宝宝抽搐了怎么办")).json()
+    assert body["kind"] == "emergency" and "120" in body["text"].splitlines()[0]
+
+
+async def test_location_is_accepted(client: httpx.AsyncClient) -> None:
+    response = await chat(client, location={"lat": 36.06, "lon": 103.83})
+    assert response.status_code == 200
+    assert response.json()["kind"] == "facility_search"
+
+
+async def test_malformed_requests_are_400_not_500(client: httpx.AsyncClient) -> None:
+    headers = {"content-type": "application/json"}
+    cases = [
+        b"{not json", b"[]", b'"text"', b"{}", b'{"session": "short", "text": "hi"}',
+        b'{"session": "has spaces in it", "text": "hi"}', b'{"session": "websession01"}',
+        b'{"session": "websession01", "text": ""}', b'{"session": "websession01", "text": 5}',
+        b'{"session": "websession01", "button": "bad data!"}', b'{"session": "websession01", "button": null}',
+        b'{"session": "websession01", "location": {"lat": 91, "lon": 0}}',
+        b'{"session": "websession01", "location": {"lat": "x"}}',
+        b'{"session": "websession01", "location": {"lat": NaN, "lon": 1}}',
+        b'{"session": "websession01", "text": "hi", "lang": "fr"}',
+        b"\xff\xfe", b"[[[[[[[[[[",
+    ]
+    for raw in cases:
+        response = await client.post("/api/chat", content=raw, headers=headers)
+        assert response.status_code == 400, raw
+        assert "error" in response.json()
+
+
+async def test_deeply_nested_json_is_rejected(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/chat", content=b"[" * 50_000 + b"]" * 50_000,
+                                 headers={"content-type": "application/json"})
+    assert response.status_code in (400, 413)
+
+
+async def test_wrong_content_type_is_415(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/chat", data={"session": SESSION, "text": "hi"})
+    assert response.status_code == 415
+
+
+async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
+    response = await chat(client, text="长" * 40_000)
+    assert response.status_code == 413
+
+
+async def test_chat_rate_limited_per_client(tuoyu: Tuoyu) -> None:
+    from web.app import create_app
+
+    app = create_app(tuoyu, Limits(chat_burst=3, chat_per_s=0.001))
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.1", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        codes = [(await chat(c, text="你好")).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+
+
+async def upload(client: httpx.AsyncClient, data: bytes, name: str = "p.jpg", token: str | None = None,
+                 session: str = SESSION) -> httpx.Response:
+    token = token if token is not None else await csrf_of_chat(client)
+    return await client.post("/api/chat/photo", data={"session": session}, files={"photo": (name, data, "image/jpeg")},
+                             headers={"x-csrf-token": token})
+
+
+async def csrf_of_chat(client: httpx.AsyncClient) -> str:
+    html = (await client.get("/chat")).text
+    return html.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+
+
+async def start_photo_step(client: httpx.AsyncClient) -> None:
+    """Walk the complaint flow up to the photo step."""
+    await chat(client, text="我要投诉")
+    for text in ("阳光宝贝托育园", "城关区"):
+        body = (await chat(client, text=text)).json()
+        if any(b["data"].startswith("c:cat:") for b in body["buttons"]):
+            break
+    await chat(client, button="c:cat:hygiene_health")
+    await chat(client, text="厨房很脏，孩子们的餐具没有消毒，已经好几周了。")
+    await chat(client, text="上周三")
+
+
+async def test_photo_upload_in_the_complaint_flow(client: httpx.AsyncClient, tuoyu: Tuoyu) -> None:
+    await start_photo_step(client)
+    response = await upload(client, jpeg())
+    assert response.status_code == 200, response.text
+    state = await tuoyu.conversations.load(f"web:{SESSION}")
+    stored = state.data.get("photos", [])
+    assert len(stored) == 1
+    saved = Path(tuoyu.settings.data_dir / "uploads" / stored[0])
+    assert saved.is_file() and saved.read_bytes().startswith(b"\xff\xd8\xff")
+    assert response.json()["kind"] == "complaint"
+
+
+async def test_upload_strips_exif(client: httpx.AsyncClient, tuoyu: Tuoyu) -> None:
+    image = Image.new("RGB", (20, 20))
+    exif = image.getexif()
+    exif[0x010F] = "CameraMaker"
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    assert b"CameraMaker" in out.getvalue()
+    await start_photo_step(client)
+    assert (await upload(client, out.getvalue())).status_code == 200
+    name = (await tuoyu.conversations.load(f"web:{SESSION}")).data["photos"][0]
+    assert b"CameraMaker" not in (tuoyu.settings.data_dir / "uploads" / name).read_bytes()
+
+
+async def test_upload_rejects_non_images(client: httpx.AsyncClient) -> None:
+    response = await upload(client, b"GIF89a" + b"\0" * 100, "x.gif")
+    assert response.status_code == 415
+    response = await upload(client, b"<svg xmlns='http://www.w3.org/2000/svg'/>", "x.jpg")
+    assert response.status_code == 415
+
+
+async def test_upload_rejects_truncated_jpeg(client: httpx.AsyncClient) -> None:
+    response = await upload(client, b"\xff\xd8\xff\xe0" + b"\0" * 50)
+    assert response.status_code == 400
+
+
+async def test_oversized_upload_is_413(client: httpx.AsyncClient, tuoyu: Tuoyu) -> None:
+    response = await upload(client, b"\xff\xd8\xff" + b"\0" * (5 * 1024 * 1024 + 10))
+    assert response.status_code == 413
+    assert not (tuoyu.settings.data_dir / "uploads").exists() or not any(
+        (tuoyu.settings.data_dir / "uploads").iterdir())
+
+
+async def test_upload_needs_csrf_token(client: httpx.AsyncClient) -> None:
+    await csrf_of_chat(client)
+    assert (await upload(client, jpeg(), token="forged")).status_code == 403
+    client.cookies.clear()
+    assert (await upload(client, jpeg(), token="")).status_code == 403
+
+
+async def test_upload_validates_session(client: httpx.AsyncClient) -> None:
+    assert (await upload(client, jpeg(), session="../../etc")).status_code == 400
+
+
+async def test_upload_rate_limited(tuoyu: Tuoyu) -> None:
+    from web.app import create_app
+
+    app = create_app(tuoyu, Limits(upload_burst=2, upload_per_s=0.001))
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.2", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        token = await csrf_of_chat(c)
+        codes = [(await upload(c, jpeg(), token=token)).status_code for _ in range(3)]
+    assert codes[-1] == 429
+
+
+async def test_chat_page_is_plain_script(client: httpx.AsyncClient) -> None:
+    html = (await client.get("/chat")).text
+    assert '<script src="/static/chat.js" defer></script>' in html
+    script = await client.get("/static/chat.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "import " not in script.text and "=>" not in script.text  # no modules; plain functions for old WebViews

@@ -1,0 +1,157 @@
+"""The staff dashboard: login, office scoping, status changes with notes, CSV export, photos, audit."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+from sqlalchemy import select
+
+from bot.bootstrap import Tuoyu
+from complaints.models import AuditLog
+from complaints.views import Filed, Submission
+from tests.web.conftest import PASSWORD, csrf_of, login
+
+
+async def test_dashboard_needs_login(client: httpx.AsyncClient, filed: Filed) -> None:
+    for path in ("/staff", f"/staff/cases/{filed.tracking}", "/staff/export.csv"):
+        response = await client.get(path)
+        assert response.status_code == 303 and response.headers["location"].startswith("/staff/login"), path
+    assert (await client.get(f"/staff/cases/{filed.tracking}/photos/0")).status_code == 403
+
+
+async def test_login_and_list_own_office(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
+    await tuoyu.services["complaints"].file(Submission(
+        draft_id="d2", category="fees_contract", facility_name="别处托育", district="七里河区",
+        description="收了一年学费后机构关门不退款。", happened="本月"))
+    response = await login(client)
+    assert response.status_code == 303 and response.headers["location"].startswith("/staff")
+    html = (await client.get("/staff")).text
+    assert filed.tracking in html and "阳光宝贝托育园" in html and "别处托育" not in html
+
+
+async def test_wrong_password_and_throttle(client: httpx.AsyncClient, filed: Filed) -> None:
+    codes = [(await login(client, password="wrong")).status_code for _ in range(3)]
+    assert codes == [400, 400, 400]
+    response = await login(client)  # the right password is refused while throttled
+    assert response.status_code == 429
+
+
+async def test_login_needs_csrf(client: httpx.AsyncClient, filed: Filed) -> None:
+    await csrf_of(client, "/staff/login")
+    response = await client.post("/staff/login", data={"name": "wang", "password": PASSWORD, "csrf": "forged"})
+    assert response.status_code == 403
+
+
+async def test_filters(client: httpx.AsyncClient, filed: Filed) -> None:
+    await login(client)
+    assert filed.tracking in (await client.get("/staff?category=hygiene_health")).text
+    assert filed.tracking not in (await client.get("/staff?category=food_safety")).text
+    assert filed.tracking not in (await client.get("/staff?status=resolved")).text
+    assert filed.tracking not in (await client.get("/staff?overdue=1")).text
+    assert filed.tracking in (await client.get("/staff?status=all&category=bogus")).text
+
+
+async def test_detail_change_status_and_audit(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
+    await login(client)
+    page = await client.get(f"/staff/cases/{filed.tracking}")
+    assert page.status_code == 200 and "厨房很脏" in page.text
+    token = await csrf_of(client, f"/staff/cases/{filed.tracking}")
+    response = await client.post(f"/staff/cases/{filed.tracking}/status",
+                                 data={"csrf": token, "status": "accepted", "note": "已受理，三日内核查"})
+    assert response.status_code == 303
+    detail = (await client.get(f"/staff/cases/{filed.tracking}")).text
+    assert "已受理，三日内核查" in detail and 'id="audit"' in detail
+    async with tuoyu.db.session() as s:
+        actions = (await s.execute(select(AuditLog.action).where(AuditLog.actor == "wang"))).scalars().all()
+    assert {"login", "view", "update"} <= set(actions)
+
+
+async def test_invalid_transition_is_400(client: httpx.AsyncClient, filed: Filed) -> None:
+    await login(client)
+    token = await csrf_of(client, f"/staff/cases/{filed.tracking}")
+    response = await client.post(f"/staff/cases/{filed.tracking}/status",
+                                 data={"csrf": token, "status": "resolved", "note": ""})
+    assert response.status_code == 400 and 'id="case-error"' in response.text
+    response = await client.post(f"/staff/cases/{filed.tracking}/status",
+                                 data={"csrf": token, "status": "rejected", "note": ""})
+    assert response.status_code == 400
+
+
+async def test_status_change_needs_csrf(client: httpx.AsyncClient, filed: Filed) -> None:
+    await login(client)
+    response = await client.post(f"/staff/cases/{filed.tracking}/status",
+                                 data={"csrf": "forged", "status": "accepted", "note": ""})
+    assert response.status_code == 403
+
+
+async def test_other_office_is_forbidden(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
+    await login(client, "li")
+    assert (await client.get(f"/staff/cases/{filed.tracking}")).status_code == 403
+    token = await csrf_of(client, "/staff")
+    response = await client.post(f"/staff/cases/{filed.tracking}/status",
+                                 data={"csrf": token, "status": "accepted", "note": "x"})
+    assert response.status_code == 403
+    assert filed.tracking not in (await client.get("/staff")).text
+    assert filed.tracking not in (await client.get("/staff/export.csv")).text
+    async with tuoyu.db.session() as s:
+        denied = (await s.execute(select(AuditLog.action).where(AuditLog.actor == "li"))).scalars().all()
+    assert "denied_view" in denied and "denied_update" in denied
+
+
+async def test_unknown_case_is_404(client: httpx.AsyncClient, filed: Filed) -> None:
+    await login(client)
+    assert (await client.get("/staff/cases/TY-20200101-AAAAAAAA")).status_code == 404
+    assert (await client.get("/staff/cases/not-a-number")).status_code == 404
+
+
+async def test_csv_export(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
+    await tuoyu.services["complaints"].file(Submission(
+        draft_id="d3", category="hygiene_health", facility_name="=HYPERLINK(\"http://evil\")", district="城关区",
+        description="公式注入测试，描述需要足够长。", happened="昨天"))
+    await login(client)
+    response = await client.get("/staff/export.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert {r["tracking"] for r in rows} >= {filed.tracking}
+    assert all(not r["facility_name"].startswith("=") for r in rows)
+
+
+async def test_photos_only_for_the_assigned_office(client: httpx.AsyncClient, tuoyu: Tuoyu, filed: Filed) -> None:
+    from tests.web.test_chat import jpeg
+    from web.uploads import store_photo
+
+    stored = store_photo(jpeg(), tuoyu.settings.data_dir / "uploads", 5 * 1024 * 1024)
+    case = await tuoyu.services["complaints"].file(Submission(
+        draft_id="d4", category="hygiene_health", facility_name="照片托育", district="城关区",
+        description="有照片的投诉，描述足够长。", happened="今天",
+        photos=(stored, "AgACAgUAAxkBAAIB-telegram-file-id")))
+    await login(client)
+    page = (await client.get(f"/staff/cases/{case.tracking}")).text
+    assert f"/staff/cases/{case.tracking}/photos/0" in page and "照片在Telegram中" in page
+    photo = await client.get(f"/staff/cases/{case.tracking}/photos/0")
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    assert "no-store" in photo.headers["cache-control"]
+    assert (await client.get(f"/staff/cases/{case.tracking}/photos/1")).status_code == 404
+    assert (await client.get(f"/staff/cases/{case.tracking}/photos/9")).status_code == 404
+    client.cookies.clear()
+    await login(client, "li")
+    assert (await client.get(f"/staff/cases/{case.tracking}/photos/0")).status_code == 403
+
+
+async def test_logout(client: httpx.AsyncClient, filed: Filed) -> None:
+    await login(client)
+    token = await csrf_of(client, "/staff")
+    assert (await client.post("/staff/logout", data={"csrf": token})).status_code == 303
+    assert (await client.get("/staff")).status_code == 303
+
+
+async def test_deactivated_staff_is_logged_out(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
+    from complaints.models import Staff
+
+    await login(client)
+    async with tuoyu.db.session() as s:
+        (await s.execute(select(Staff).where(Staff.name == "wang"))).scalar_one().active = False
+    assert (await client.get("/staff")).status_code == 303

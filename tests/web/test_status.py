@@ -1,0 +1,69 @@
+"""The complainant's status page: tracking number + PIN, CSRF, and throttled wrong guesses."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.bootstrap import Tuoyu
+from complaints.views import Filed
+from tests.web.conftest import csrf_of
+
+
+async def lookup(client: httpx.AsyncClient, tracking: str, pin: str, token: str | None = None) -> httpx.Response:
+    token = token if token is not None else await csrf_of(client, "/status")
+    return await client.post("/status", data={"tracking": tracking, "pin": pin, "csrf": token})
+
+
+async def test_right_pin_shows_history_and_notes(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
+    await tuoyu.services["complaints"].update(filed.tracking, "wang", "accepted", "已派人核查厨房卫生")
+    assert filed.pin
+    response = await lookup(client, filed.tracking.lower(), filed.pin)
+    assert response.status_code == 200
+    html = response.text
+    assert filed.tracking in html and "已受理" in html and "已派人核查厨房卫生" in html
+    assert "wang" not in html  # staff names stay inside the office
+
+
+async def test_wrong_pin_is_refused(client: httpx.AsyncClient, filed: Filed) -> None:
+    response = await lookup(client, filed.tracking, "000000" if filed.pin != "000000" else "111111")
+    assert response.status_code == 400 and "查询号或查询码不正确" in response.text
+
+
+async def test_malformed_input_is_refused_politely(client: httpx.AsyncClient) -> None:
+    cases = (("", ""), ("TY-1", "12"), ("x" * 500, "abcdef"), ("TY-20260101-ABCDEFGH", "1234567"))
+    codes = [(await lookup(client, tracking, pin)).status_code for tracking, pin in cases]
+    assert codes == [400, 400, 400, 429]  # bad input counts as a wrong guess too
+
+
+async def test_wrong_guesses_are_throttled_per_tracking_number(client: httpx.AsyncClient, app, filed: Filed) -> None:
+    wrong = "000000" if filed.pin != "000000" else "111111"
+    codes = [(await lookup(client, filed.tracking, wrong)).status_code for _ in range(3)]
+    assert codes == [400, 400, 400]
+    # a different client now gets blocked on the same number, even with the right PIN
+    transport = httpx.ASGITransport(app=app, client=("192.0.2.99", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        response = await lookup(other, filed.tracking, str(filed.pin))
+    assert response.status_code == 429 and "尝试次数过多" in response.text
+
+
+async def test_wrong_guesses_are_throttled_per_client(client: httpx.AsyncClient, filed: Filed) -> None:
+    for n in range(3):
+        assert (await lookup(client, f"TY-20260101-AAAAAAA{'BCD'[n]}", "123456")).status_code == 400
+    assert (await lookup(client, filed.tracking, str(filed.pin))).status_code == 429
+
+
+async def test_status_needs_csrf(client: httpx.AsyncClient, filed: Filed) -> None:
+    await csrf_of(client, "/status")
+    assert (await lookup(client, filed.tracking, str(filed.pin), token="forged")).status_code == 403
+    fresh = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    async with fresh:
+        response = await fresh.post("/status", data={"tracking": filed.tracking, "pin": filed.pin, "csrf": ""})
+    assert response.status_code == 403
+
+
+async def test_session_cookie_is_signed_httponly_lax(client: httpx.AsyncClient) -> None:
+    response = await client.get("/status")
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    client.cookies.set("tuoyu_session", "eyJjc3JmIjogIngifQ==.forged.sig")
+    assert (await client.post("/status", data={"tracking": "x", "pin": "1", "csrf": "x"})).status_code == 403

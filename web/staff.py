@@ -1,0 +1,209 @@
+"""The staff dashboard: login, the office's cases with filters, detail with history and audit, status changes, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from complaints.errors import ComplaintError, Forbidden, Invalid, InvalidTransition, NotFound
+from complaints.lifecycle import TRANSITIONS, Status
+from complaints.models import AuditLog, Complaint
+from complaints.routing import CATEGORIES
+from complaints.views import StaffView, Summary
+from web.complaints import labels, service_of
+from web.pages import request_lang
+from web.security import client_ip, csrf_ok, csrf_token
+from web.uploads import MEDIA, photo_path
+
+CSV_FIELDS = ("tracking", "created_at", "category", "status", "urgent", "overdue", "facility_name", "district",
+              "ack_due_at", "resolve_due_at", "supporters")
+
+
+def _login_redirect(request: Request) -> Response:
+    return RedirectResponse(f"/staff/login?lang={request_lang(request)}", status_code=303)
+
+
+async def current_staff(request: Request) -> StaffView | None:
+    """The logged-in, still active staff member, or None (the session is then cleared)."""
+    name = request.session.get("staff")
+    if not isinstance(name, str):
+        return None
+    try:
+        return await service_of(request).staff(name)
+    except NotFound:
+        request.session.clear()
+        return None
+
+
+def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    lang = request_lang(request)
+    return request.app.state.pages.render(request, template, status_code, form=True, lang=lang,
+                                          **labels(request, lang), **context)
+
+
+async def login_form(request: Request) -> Response:
+    """GET /staff/login."""
+    return _render(request, "staff_login.html", error=None, name="")
+
+
+async def login(request: Request) -> Response:
+    """POST /staff/login: argon2 check by the complaints service; throttled per IP and per name."""
+    async with request.form(max_files=0, max_fields=8) as form:
+        name, password, sent = (str(form.get(k) or "") for k in ("name", "password", "csrf"))
+    if not csrf_ok(request, sent):
+        return _render(request, "staff_login.html", 403, error="csrf", name=name)
+    guesses, ip = request.app.state.guesses, client_ip(request)
+    if guesses.blocked(ip, f"staff:{name}"):
+        return _render(request, "staff_login.html", 429, error="throttled", name=name)
+    try:
+        member = await service_of(request).authenticate(name[:64], password[:256])
+    except Forbidden:
+        guesses.failed(ip, f"staff:{name}")
+        return _render(request, "staff_login.html", 400, error="wrong", name=name)
+    request.session.clear()  # a fresh session (and CSRF token) after login
+    request.session["staff"] = member.name
+    csrf_token(request)
+    return RedirectResponse(f"/staff?lang={request_lang(request)}", status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    """POST /staff/logout."""
+    async with request.form(max_files=0, max_fields=4) as form:
+        if not csrf_ok(request, form.get("csrf")):
+            raise HTTPException(403, "wrong CSRF token")
+    request.session.clear()
+    return _login_redirect(request)
+
+
+def _filtered(cases: list[Summary], category: str, overdue_only: bool) -> list[Summary]:
+    chosen = [c for c in cases if (not category or c.category == category) and (c.overdue or not overdue_only)]
+    return sorted(chosen, key=lambda c: (not c.overdue, not c.urgent, c.created_at))
+
+
+async def case_list(request: Request) -> Response:
+    """GET /staff: the office's cases, overdue first, filtered by status, category, overdue."""
+    member = await current_staff(request)
+    if member is None:
+        return _login_redirect(request)
+    status = request.query_params.get("status", "")
+    category = request.query_params.get("category", "")
+    status = status if status in {s.value for s in Status} or status == "all" else ""
+    category = category if category in CATEGORIES else ""
+    overdue_only = request.query_params.get("overdue") == "1"
+    cases = await service_of(request).list_for_staff(member.name, status=None if status in ("", "all") else status,
+                                                     include_closed=status == "all")
+    return _render(request, "staff_list.html", member=member, cases=_filtered(cases, category, overdue_only),
+                   statuses=[s.value for s in Status], categories=CATEGORIES, status=status, category=category,
+                   overdue_only=overdue_only)
+
+
+async def audit_trail(request: Request, tracking: str) -> list[AuditLog]:
+    """The audit entries of one complaint (who viewed or changed it), oldest first."""
+    async with request.app.state.tuoyu.db.session() as session:
+        query = (select(AuditLog).join(Complaint, Complaint.id == AuditLog.complaint_id)
+                 .where(Complaint.tracking == tracking).order_by(AuditLog.id))
+        return list((await session.execute(query)).scalars().all())
+
+
+async def case_detail(request: Request, error: str | None = None, status_code: int = 200) -> Response:
+    """GET /staff/cases/{tracking}: details, photos, history, audit, and the status form (view audited)."""
+    member = await current_staff(request)
+    if member is None:
+        return _login_redirect(request)
+    tracking = request.path_params["tracking"]
+    try:
+        detail = await service_of(request).show(tracking, member.name)
+    except NotFound as exc:
+        raise HTTPException(404) from exc
+    except Forbidden as exc:
+        raise HTTPException(403) from exc
+    current = Status(detail.summary.status)
+    offices = service_of(request).base_table.offices()
+    local = [i for i, stored in enumerate(detail.photos) if photo_path(request.app.state.uploads, stored)]
+    return _render(request, "staff_case.html", status_code, member=member, case=detail, error=error,
+                   targets=[s.value for s in TRANSITIONS[current]], offices=offices, local_photos=local,
+                   audit=await audit_trail(request, detail.summary.tracking))
+
+
+async def change_status(request: Request) -> Response:
+    """POST /staff/cases/{tracking}/status: a lifecycle move with a note, through the complaints service."""
+    member = await current_staff(request)
+    if member is None:
+        return _login_redirect(request)
+    async with request.form(max_files=0, max_fields=8) as form:
+        fields = {k: str(form.get(k) or "") for k in ("csrf", "status", "note", "transfer_to")}
+    if not csrf_ok(request, fields["csrf"]):
+        raise HTTPException(403, "wrong CSRF token")
+    tracking = request.path_params["tracking"]
+    try:
+        await service_of(request).update(tracking, member.name, fields["status"], fields["note"][:2000],
+                                         transfer_to=fields["transfer_to"] or None)
+    except NotFound as exc:
+        raise HTTPException(404) from exc
+    except Forbidden as exc:
+        raise HTTPException(403) from exc
+    except (Invalid, InvalidTransition) as exc:
+        return await case_detail(request, error=str(exc), status_code=400)
+    return RedirectResponse(f"/staff/cases/{tracking}?lang={request_lang(request)}", status_code=303)
+
+
+async def case_photo(request: Request) -> Response:
+    """GET /staff/cases/{tracking}/photos/{index}: an uploaded photo, to the assigned office's staff only."""
+    member = await current_staff(request)
+    if member is None:
+        raise HTTPException(403)
+    try:
+        detail = await service_of(request).show(request.path_params["tracking"], member.name)
+    except NotFound as exc:
+        raise HTTPException(404) from exc
+    except ComplaintError as exc:
+        raise HTTPException(403) from exc
+    index = request.path_params["index"]
+    path = photo_path(request.app.state.uploads, detail.photos[index]) if index < len(detail.photos) else None
+    if path is None:
+        raise HTTPException(404)
+    return FileResponse(path, media_type=MEDIA[path.suffix.lstrip(".")],
+                        headers={"cache-control": "private, no-store", "content-disposition": "inline"})
+
+
+def _csv_cell(value: object) -> str:
+    """Neutralise spreadsheet formulas (=, +, -, @) in exported text."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+async def export_csv(request: Request) -> Response:
+    """GET /staff/export.csv: every case of the office, closed ones included (the listing is audited)."""
+    member = await current_staff(request)
+    if member is None:
+        return _login_redirect(request)
+    cases = await service_of(request).list_for_staff(member.name, include_closed=True)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_FIELDS)
+    for case in cases:
+        row = case.to_dict()
+        writer.writerow([_csv_cell(row[f]) for f in CSV_FIELDS])
+    filename = f"tuoyu-{member.office_code}.csv"
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{filename}"',
+                             "cache-control": "private, no-store"})
+
+
+routes = [
+    Route("/staff", case_list, methods=["GET"]),
+    Route("/staff/login", login_form, methods=["GET"]),
+    Route("/staff/login", login, methods=["POST"]),
+    Route("/staff/logout", logout, methods=["POST"]),
+    Route("/staff/export.csv", export_csv, methods=["GET"]),
+    Route("/staff/cases/{tracking}", case_detail, methods=["GET"]),
+    Route("/staff/cases/{tracking}/status", change_status, methods=["POST"]),
+    Route("/staff/cases/{tracking}/photos/{index:int}", case_photo, methods=["GET"]),
+]

@@ -1,0 +1,48 @@
+"""The complainant's status page: tracking number + PIN → status history and the office's notes."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from complaints.errors import NotFound
+from complaints.tracking import normalize_tracking
+from web.complaints import labels, service_of
+from web.pages import request_lang
+from web.security import client_ip, csrf_ok
+
+PIN_LENGTH = 6
+
+
+async def status_form(request: Request) -> Response:
+    """GET /status: the lookup form."""
+    return request.app.state.pages.render(request, "status.html", form=True, view=None, error=None, tracking="")
+
+
+async def status_lookup(request: Request) -> Response:
+    """POST /status: show the status when tracking number and PIN match; wrong guesses are throttled."""
+    pages = request.app.state.pages
+    async with request.form(max_files=0, max_fields=8) as form:
+        raw_tracking, pin, sent_csrf = (str(form.get(k) or "") for k in ("tracking", "pin", "csrf"))
+    if not csrf_ok(request, sent_csrf):
+        return pages.render(request, "status.html", 403, form=True, view=None, error="csrf", tracking="")
+    tracking = normalize_tracking(raw_tracking) or raw_tracking.strip().upper()[:40]
+    guesses, ip = request.app.state.guesses, client_ip(request)
+    if guesses.blocked(ip, tracking):
+        return pages.render(request, "status.html", 429, form=True, view=None, error="throttled", tracking=tracking)
+    try:
+        if not (pin.isdigit() and len(pin) == PIN_LENGTH):
+            raise NotFound(tracking)
+        view = await service_of(request).status_with_pin(tracking, pin)
+    except NotFound:
+        guesses.failed(ip, tracking)
+        return pages.render(request, "status.html", 400, form=True, view=None, error="not_found", tracking=tracking)
+    return pages.render(request, "status.html", form=True, view=view, error=None, tracking=tracking,
+                        **labels(request, request_lang(request)))
+
+
+routes = [
+    Route("/status", status_form, methods=["GET"]),
+    Route("/status", status_lookup, methods=["POST"]),
+]

@@ -495,8 +495,8 @@ class ComplaintService:
             result = await s.execute(
                 update(Complaint).where(Complaint.closed_at.is_not(None), Complaint.closed_at < cutoff,
                                         Complaint.contact_purged_at.is_(None))
-                .values(phone=None, chat_key=None, contact_purged_at=self.clock()))
-            count = result.rowcount or 0
+                .values(phone=None, chat_key=None, contact_purged_at=self.clock()).returning(Complaint.id))
+            count = len(result.all())
             s.add(AuditLog(actor=SYSTEM, action="purge_contacts", at=self.clock(),
                            detail={"count": count, "retention_days": retention_days}))
         return count

@@ -51,7 +51,7 @@ class ComplaintFlow:
 
     name = "complaint"
     prefix = "c"
-    commands = ("status",)
+    commands: tuple[str, ...] = ("status",)
 
     def __init__(self, service: ComplaintService, table: RoutingTable,
                  services: Mapping[str, Any] | None = None) -> None:
@@ -70,7 +70,7 @@ class ComplaintFlow:
         turn.state.enter(self.name, "facility", draft=uuid.uuid4().hex, photos=[],
                          urgent=bool(turn.emergency))
         recent = self._recent(turn)
-        buttons = [Button(f["name"][:40], f"c:fac:{f['id']}"[:64]) for f in recent]
+        buttons = [Button(str(f["name"])[:40], f"c:fac:{f['id']}"[:64]) for f in recent]
         return [self._reply(turn.t("complaint_start"), buttons)]
 
     async def on_input(self, turn: Turn) -> list[Reply]:
@@ -149,6 +149,13 @@ class ComplaintFlow:
         names = [str(r["name"]) for r in recent]
         hits = process.extract(text, names, scorer=fuzz.partial_ratio, limit=RECENT_LIMIT, score_cutoff=70)
         return [recent[index] for _, _, index in hits]
+
+    async def _facility_by_id(self, turn: Turn, registry_id: str) -> dict[str, str | None]:
+        """A facility card's registry id as `{id, name, district}`: recent results first, then the registry."""
+        known = [r for r in self._recent(turn) if r["id"] == registry_id]
+        if not known and self.facilities is not None:
+            known = [r for r in await self._search(turn, registry_id) if r["id"] == registry_id]
+        return known[0] if known else {"id": registry_id, "name": registry_id, "district": None}
 
     def _set_facility(self, turn: Turn, ref: Mapping[str, str | None]) -> list[Reply]:
         data = turn.state.data
@@ -320,8 +327,7 @@ class ComplaintFlow:
         if action == "fac":
             if not in_flow:
                 await self.start(turn)
-            ref = next((r for r in self._recent(turn) if r["id"] == arg), None)
-            return self._set_facility(turn, ref or {"id": arg, "name": arg, "district": None})
+            return self._set_facility(turn, await self._facility_by_id(turn, arg))
         if action in ("st", "reopen", "rate"):
             return await self._status_button(turn, action, arg)
         if action == "ok":

@@ -246,3 +246,17 @@ async def test_status_lifecycle_reopen_and_rate_from_chat(settings: Settings, da
     assert "5" in (await chat.press(f"c:rate:{tracking}:5"))[0].text
     reopened = await chat.press(f"c:reopen:{tracking}")
     assert "城关区市场监督管理局" in reopened[0].text
+
+
+async def test_card_button_finds_the_facility_in_the_registry(settings: Settings, database: Database) -> None:
+    from locator.demo import seed_demo
+    from locator.models import Facility
+
+    app = await app_on(settings, database)
+    await seed_demo(database)
+    async with database.session() as s:
+        facility = (await s.execute(select(Facility).where(Facility.district == "榆中县").limit(1))).scalar_one()
+    replies = await Chat(app, "telegram:18").press(f"c:fac:{facility.registry_id}")
+    assert "c:cat:food_safety" in buttons(replies), "the district comes from the registry"
+    draft = (await app.conversations.load("telegram:18")).data
+    assert (draft["facility_name"], draft["district"]) == (facility.name, "榆中县")

@@ -260,3 +260,20 @@ async def test_card_button_finds_the_facility_in_the_registry(settings: Settings
     assert "c:cat:food_safety" in buttons(replies), "the district comes from the registry"
     draft = (await app.conversations.load("telegram:18")).data
     assert (draft["facility_name"], draft["district"]) == (facility.name, "榆中县")
+
+
+async def test_start_needs_no_database() -> None:
+    from bot.engine.flow import Turn
+    from bot.engine.types import State
+    from bot.flows.complaint import ComplaintFlow
+    from bot.i18n import default_catalog
+    from complaints.routing import default_table
+    from complaints.service import ComplaintService
+
+    nowhere = Database("postgresql://nobody@127.0.0.1:1/none")  # never reachable
+    flow = ComplaintFlow(ComplaintService(nowhere, default_catalog().get), default_table())
+    state = State(memory={"recent_facilities": [{"id": "LZ-1", "name": "彩虹托育", "district": "安宁区"}]})
+    [reply] = await flow.start(Turn(Inbound.message("我要投诉"), state, default_catalog(), "ask:1"))
+    assert reply.kind == "complaint" and [b.data for b in reply.buttons] == ["c:fac:LZ-1"]
+    assert state.flow == "complaint" and state.data["draft"]
+    await nowhere.dispose()

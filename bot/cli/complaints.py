@@ -207,6 +207,7 @@ async def update(args: argparse.Namespace) -> int:
 
 async def deliver(args: argparse.Namespace) -> int:
     from complaints.outbox import Deliverer, standard_strategies
+    from complaints.worker import run_worker
 
     async with context() as ctx:
         st = ctx.settings
@@ -215,20 +216,9 @@ async def deliver(args: argparse.Namespace) -> int:
         if args.once:
             print(f"delivered {await deliverer.run_once()}")
             return 0
-        stop = asyncio.Event()
-        await asyncio.gather(deliverer.run(stop, args.interval), _escalate_every(ctx, stop, 300.0))
+        await run_worker(ctx.service, deliverer, asyncio.Event(), deliver_every=args.interval,
+                         retention_days=st.contact_retention_days)
     return 0
-
-
-async def _escalate_every(ctx: Context, stop: asyncio.Event, interval: float) -> None:
-    """The worker's second job: escalate overdue complaints every few minutes."""
-    while not stop.is_set():
-        for number in await ctx.service.escalate_overdue():
-            print(f"escalated {number}")
-        try:
-            await asyncio.wait_for(stop.wait(), interval)
-        except TimeoutError:
-            continue
 
 
 async def notifications(args: argparse.Namespace) -> int:

@@ -108,3 +108,25 @@ async def test_wake_runs_the_worker_at_once(database: Database) -> None:
     stop.set()
     await task
     assert log.sent == [("office:health.city", "hello office:health.city")]
+
+
+async def test_worker_delivers_and_escalates(database: Database) -> None:
+    from complaints.worker import run_worker
+    from tests.complaints.support import file, service
+
+    clock = Clock()
+    svc = service(database, clock)
+    filed = await file(svc)
+    clock.advance(days=5)
+    log = LogStrategy()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(svc, Deliverer(database, {"office": log}, clock=clock), stop,
+                                          deliver_every=0.05, escalate_every=0.05, retention_days=180))
+    for _ in range(100):
+        if any(a == "office:market_regulation.city" for a, _ in log.sent):
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    assert "office:market_regulation.chengguan" in {a for a, _ in log.sent}
+    assert any(a == "office:market_regulation.city" and filed.tracking in t for a, t in log.sent)

@@ -1,7 +1,7 @@
 """Turn normalised text into weighted features: Chinese has no spaces, so no single tokeniser fits.
 
 A feature is a string with a kind prefix: `b:` character bigram, `u:` single character, `t:` a
-domain term found by longest match, `w:` a Latin word or number, `p:` a pinyin bigram (typo and
+domain term found by longest match, `n:` an age or duration (3个月, 2岁), `w:` a Latin word or number, `p:` a pinyin bigram (typo and
 homophone tolerance: 产价 and 产假 share `p:chan jia`). `benchmarks/qa.py` compares the mixes.
 """
 
@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
+_AGE = re.compile(r"(\d+(?:\.\d+)?)(个月|月龄|月大|月|周岁|岁半|岁|周|天)")
 _LATIN = re.compile(r"[a-z0-9][a-z0-9%:.]*")
 #: Characters too common in questions to mean anything on their own.
 STOP_CHARS = frozenset("的了吗呢吧啊呀么是在有我你他她它们这那个和与及或也都就还要会能可以怎么什么多少几")
@@ -21,7 +22,7 @@ STOP_CHARS = frozenset("的了吗呢吧啊呀么是在有我你他她它们这�
 #: Particles that glue phrases: a bigram with one of them ("准是", "的话") says nothing.
 FUNCTION_CHARS = frozenset("的了吗呢吧啊呀么是")
 
-KIND_WEIGHTS = {"t": 1.6, "b": 1.0, "w": 1.0, "u": 0.35, "p": 0.45}
+KIND_WEIGHTS = {"n": 1.3, "t": 1.6, "b": 1.0, "w": 1.0, "u": 0.35, "p": 0.45}
 
 _PINYIN_SYLLABLE = re.compile(
     r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|"
@@ -67,15 +68,14 @@ class Featurizer:
         self.pinyin = pinyin
 
     def __call__(self, text: str) -> set[str]:
-        feats: set[str] = set()
-        for run in _CJK.findall(text):
-            for piece in self._outside_terms(run, feats):
-                feats.update("u:" + c for c in piece if c not in STOP_CHARS)
-                feats.update("b:" + piece[i : i + 2] for i in range(len(piece) - 1)
-                             if piece[i] not in FUNCTION_CHARS and piece[i + 1] not in FUNCTION_CHARS)
-                if self.pinyin:
-                    sounds = [char_pinyin(c) if c not in FUNCTION_CHARS else "" for c in piece]
-                    feats.update(f"p:{a} {b}" for a, b in itertools.pairwise(sounds) if a and b)
+        feats: set[str] = {"n:" + _age(m) for m in _AGE.finditer(text)}
+        for run in _CJK.findall(self._without_terms(text, feats)):
+            feats.update("u:" + c for c in run if c not in STOP_CHARS)
+            feats.update("b:" + run[i : i + 2] for i in range(len(run) - 1)
+                         if run[i] not in FUNCTION_CHARS and run[i + 1] not in FUNCTION_CHARS)
+            if self.pinyin:
+                sounds = [char_pinyin(c) if c not in FUNCTION_CHARS else "" for c in run]
+                feats.update(f"p:{a} {b}" for a, b in itertools.pairwise(sounds) if a and b)
         latin = _LATIN.findall(text)
         feats.update("w:" + w for w in latin)
         if self.pinyin:
@@ -83,20 +83,23 @@ class Featurizer:
             feats.update(f"p:{a} {b}" for a, b in itertools.pairwise(syllables))
         return feats
 
-    def _outside_terms(self, run: str, feats: set[str]) -> list[str]:
-        """Add the domain terms found in `run` and return the pieces between them.
+    def _without_terms(self, text: str, feats: set[str]) -> str:
+        """Add the domain terms found in `text` and return the text with them cut out.
 
         A term stands for itself only: 护理假 (paternity leave) must not also match 护理 (care).
         """
         if self.terms is None:
-            return [run]
-        pieces, start = [], 0
-        for match in self.terms.finditer(run):
-            feats.add("t:" + match.group(0))
-            pieces.append(run[start : match.start()])
-            start = match.end()
-        pieces.append(run[start:])
-        return [p for p in pieces if p]
+            return text
+        found = self.terms.findall(text)
+        feats.update("t:" + term for term in found)
+        return self.terms.sub(" ", text) if found else text
+
+
+def _age(match: re.Match[str]) -> str:
+    """3月龄, 3个月 and 3月大 are one age: `3个月`; 2周岁 is `2岁`."""
+    unit = match.group(2)
+    unit = {"月龄": "个月", "月大": "个月", "月": "个月", "周岁": "岁"}.get(unit, unit)
+    return match.group(1) + unit
 
 
 def weight_of_kind(feature: str) -> float:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -13,8 +15,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import Tuoyu
-from web import chat, guide, site, staff, status
-from web.complaints import complaint_service
+from web import chat, guide, site, staff, status, workers
 from web.pages import Pages, make_env
 from web.security import BodyLimit, GuessThrottle, Limits, SecurityHeaders, TokenBucket, secret_key
 
@@ -37,12 +38,17 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None) -> Starlette:
         Middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie=SESSION_COOKIE,
                    max_age=12 * 3600, same_site="lax", https_only=settings.public_url.startswith("https://")),
     ]
-    app = Starlette(routes=routes, middleware=middleware,
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with workers.background(tuoyu):
+            yield
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={HTTPException: site.http_error, 500: site.http_error})
     app.state.tuoyu = tuoyu
     app.state.limits = limits
     app.state.pages = Pages(make_env(tuoyu.catalog), tuoyu.catalog, settings.bot_username)
-    app.state.complaints = complaint_service(tuoyu)
     app.state.uploads = settings.data_dir / "uploads"
     app.state.chat_limit = TokenBucket(limits.chat_burst, limits.chat_per_s)
     app.state.upload_limit = TokenBucket(limits.upload_burst, limits.upload_per_s)

@@ -1,4 +1,4 @@
-"""The complaint service as the web uses it: the composition root's instance, or one built over the same db."""
+"""The complaint service as the web uses it, and template helpers naming its codes."""
 
 from __future__ import annotations
 
@@ -9,20 +9,12 @@ from starlette.requests import Request
 from complaints.lifecycle import local
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Tuoyu
     from complaints.service import ComplaintService
-
-
-def complaint_service(tuoyu: Tuoyu) -> ComplaintService:
-    """services["complaints"] when bootstrap wired it, else a service over the app's database and catalog."""
-    from complaints.service import ComplaintService
-
-    service = tuoyu.services.get("complaints")
-    return service if isinstance(service, ComplaintService) else ComplaintService(tuoyu.db, tuoyu.catalog.get)
 
 
 def service_of(request: Request) -> ComplaintService:
-    return request.app.state.complaints
+    """The composition root's complaint service (the same one the bot and the CLI use)."""
+    return request.app.state.tuoyu.services["complaints"]
 
 
 def labels(request: Request, lang: str) -> dict[str, object]:

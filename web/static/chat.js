@@ -65,18 +65,39 @@
     card.appendChild(head);
     var meta = [distance(f.distance_m), f.district, f.address].filter(Boolean).join(" · ");
     if (meta) { card.appendChild(el("p", "meta", meta)); }
+    if (typeof f.fee_min === "number") {
+      var fee = f.fee_max && f.fee_max !== f.fee_min ? f.fee_min + "–" + f.fee_max : String(f.fee_min);
+      card.appendChild(el("p", "meta", root.getAttribute("data-fee").replace("{fee}", fee)));
+    }
+    var actions = el("p", "meta actions");
     if (f.phone) {
       var tel = el("a", "tel", f.phone);
-      tel.href = "tel:" + String(f.phone).replace(/[^0-9+]/g, "");
-      card.appendChild(tel);
+      tel.href = "tel:" + String(f.phone).replace(/[^0-9+-]/g, "");
+      actions.appendChild(tel);
     }
+    [["amap", "data-amap"], ["baidu", "data-baidu"]].forEach(function (pair) {
+      var href = f.links && f.links[pair[0]];
+      if (href && /^https:\/\//.test(href)) {
+        var link = el("a", "map", root.getAttribute(pair[1]));
+        link.href = href;
+        link.rel = "noopener noreferrer";
+        actions.appendChild(link);
+      }
+    });
+    if (actions.childNodes.length) { card.appendChild(actions); }
     return card;
+  }
+
+  function headline(reply) {
+    var text = String(reply.text || "");
+    var cut = text.search(/\n\s*1\.\s/);
+    return cut > 0 ? text.slice(0, cut) : text;
   }
 
   function addReply(reply) {
     var item = el("li", "msg bot" + (reply.kind === "emergency" ? " emergency" : ""));
-    item.appendChild(el("p", "", reply.text));
     var facilities = reply.data && reply.data.facilities;
+    item.appendChild(el("p", "", facilities && facilities.length ? headline(reply) : reply.text));
     if (facilities && facilities.length) {
       var list = el("ol", "cards");
       facilities.forEach(function (f) { list.appendChild(facilityCard(f)); });

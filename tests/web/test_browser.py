@@ -1,0 +1,254 @@
+"""End to end in headless Chromium at a phone viewport, against `tuoyu serve` running in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 360, "height": 780}
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+ARTICLE = "feeding_formula_prep"
+QUESTION = "奶粉怎么冲才正确"
+PASSWORD = "browser-test-password"
+ROOT = Path(__file__).parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tuoyu_env(tmp: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
+    env.update(TUOYU_DATA_DIR=str(tmp), TUOYU_DATABASE_URL=f"sqlite:///{tmp / 'browser.sqlite3'}",
+               TUOYU_PUBLIC_URL=f"http://127.0.0.1:{port}", TUOYU_SECRET_KEY="browser-test-secret",
+               TUOYU_DEMO_DATA="true", PYTHONUNBUFFERED="1")
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`tuoyu serve` on a free loopback port, with a staff member of 城关区卫生健康局."""
+    tmp = tmp_path_factory.mktemp("serve")
+    port = free_port()
+    env = tuoyu_env(tmp, port)
+    subprocess.run([sys.executable, "-m", "bot", "staff", "add", "wang", "--office", "health.chengguan",
+                    "--password", PASSWORD], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+    log = (tmp / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, (tmp / "serve.log").read_text()
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("tuoyu serve did not come up")
+        assert "Tuoyu web app on http://127.0.0.1:" in (tmp / "serve.log").read_text()
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser: object, server: str) -> Iterator[object]:
+    """A fresh phone-sized browser context (its own cookies and localStorage)."""
+    context = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN",  # type: ignore[attr-defined]
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert not errors, errors  # no script errors and no CSP violations
+
+
+def shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def fits_phone(page: object) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # type: ignore[attr-defined]
+
+
+def test_guide_page_with_qr_code(phone: object) -> None:
+    page = phone
+    page.goto(f"/guide/{ARTICLE}?ref=clinic_7")
+    assert page.locator("h1").inner_text()
+    qr = page.locator("#qr svg")
+    assert qr.is_visible() and qr.bounding_box()["width"] >= 100
+    assert page.locator("#red-flags").is_visible() and page.locator("#sources").is_visible()
+    assert page.locator("#reviewed").is_visible()
+    href = page.locator("#deep-link").get_attribute("href")
+    assert href == f"https://t.me/TuoyuLanzhouBot?start=g-{ARTICLE}-clinic_7"
+    assert fits_phone(page)
+    shot(page, "guide-article-360")
+    page.locator("a.lang").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    shot(page, "guide-article-360-en")
+    page.goto(f"/guide/{ARTICLE}/poster?ref=clinic_7")
+    assert page.locator("#poster-qr svg").bounding_box()["width"] >= 300
+    shot(page, "guide-poster")
+
+
+def test_guide_works_without_javascript(browser: object, server: str) -> None:
+    context = browser.new_context(viewport=PHONE, base_url=server, java_script_enabled=False)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto("/guide")
+    page.fill("#q", "冲奶粉水温")
+    page.locator("form.search button").click()
+    page.locator(f'#results a[href^="/guide/{ARTICLE}"]').first.click()
+    assert page.url.split("?")[0].endswith(f"/guide/{ARTICLE}")
+    context.close()
+
+
+def wait_for_bot(page: object, count: int) -> None:
+    """Until more than `count` bot messages are shown (locators, not eval: the CSP forbids eval)."""
+    page.locator("#log li.msg.bot").nth(count).wait_for()  # type: ignore[attr-defined]
+
+
+def ask(page: object, text: str) -> None:
+    count = page.locator("#log li.msg.bot").count()  # type: ignore[attr-defined]
+    page.fill("#text", text)  # type: ignore[attr-defined]
+    page.locator("#ask button").click()  # type: ignore[attr-defined]
+    wait_for_bot(page, count)
+
+
+def press(page: object, label_or_data: str) -> None:
+    count = page.locator("#log li.msg.bot").count()  # type: ignore[attr-defined]
+    selector = f'#log li.msg.bot:last-child button[data-button="{label_or_data}"]'
+    page.locator(selector).last.click()  # type: ignore[attr-defined]
+    wait_for_bot(page, count)
+
+
+def last_bot_text(page: object) -> str:
+    return page.locator("#log li.msg.bot").last.inner_text()  # type: ignore[attr-defined]
+
+
+def test_chat_question_answered_with_buttons(phone: object) -> None:
+    page = phone
+    page.goto("/chat")
+    ask(page, QUESTION)
+    reply = page.locator("#log li.msg.bot").last
+    assert "70" in reply.inner_text()  # the answer itself (water not below 70 °C)
+    buttons = reply.locator("button[data-button^='a:']")
+    assert buttons.count() >= 1
+    assert fits_phone(page)
+    shot(page, "chat-answer")
+    buttons.first.click()
+    wait_for_bot(page, 2)
+    shot(page, "chat-related")
+
+
+def test_finder_with_granted_geolocation(phone: object) -> None:
+    page = phone
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 36.0611, "longitude": 103.8343})
+    page.goto("/chat")
+    press(page, "cmd:find")
+    press(page, "f:t:any")
+    press(page, "f:a:any")
+    share = page.locator("#share-location")
+    assert share.is_visible()
+    count = page.locator("#log li.msg.bot").count()
+    share.click()
+    wait_for_bot(page, count + 1)
+    page.locator("li.card.facility").first.wait_for()
+    first = page.locator("li.card.facility").first
+    assert "演示数据" in first.inner_text()
+    assert fits_phone(page)
+    shot(page, "chat-finder")
+
+
+def jpeg_file(tmp_path: Path) -> Path:
+    path = tmp_path / "kitchen.jpg"
+    Image.new("RGB", (320, 240), (180, 120, 60)).save(path, "JPEG")
+    return path
+
+
+def test_complaint_filed_handled_and_tracked(phone: object, browser: object, server: str, tmp_path: Path) -> None:
+    page = phone
+    page.goto("/chat")
+    press(page, "cmd:complain")
+    ask(page, "浏览器测试托育园")
+    if page.locator("#log li.msg.bot:last-child button[data-button='c:pick:none']").count():
+        press(page, "c:pick:none")
+    if page.locator("#log li.msg.bot:last-child button[data-button^='c:dist:']").count():
+        press(page, "c:dist:chengguan")
+    press(page, "c:cat:hygiene_health")
+    if page.locator("#log li.msg.bot:last-child button[data-button='c:sup:no']").count():
+        press(page, "c:sup:no")
+    ask(page, "厨房很脏，餐具没有消毒，孩子回家后拉肚子。")
+    ask(page, "上周三中午")
+    assert page.locator("#photo-label").is_visible()
+    count = page.locator("#log li.msg.bot").count()
+    page.set_input_files("#photo", str(jpeg_file(tmp_path)))
+    wait_for_bot(page, count)
+    assert "1" in last_bot_text(page)
+    press(page, "c:photos:done")
+    press(page, "c:contact:chat")
+    shot(page, "complaint-review")
+    press(page, "c:ok")
+    filed = last_bot_text(page)
+    tracking = re.search(r"TY-\d{8}-[A-Z2-7]{8}", filed).group(0)  # type: ignore[union-attr]
+    pin = re.search(r"查询码：(\d{6})", filed).group(1)  # type: ignore[union-attr]
+    shot(page, "complaint-filed")
+
+    staff = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN").new_page()  # type: ignore[attr-defined]
+    staff.goto("/staff/login")
+    staff.fill("#name", "wang")
+    staff.fill("#password", PASSWORD)
+    staff.locator("#login-form button").click()
+    staff.locator(f'#cases a:has-text("{tracking}")').click()
+    assert "厨房很脏" in staff.locator("#description").inner_text()
+    assert staff.evaluate("document.querySelector('#photos img').naturalWidth") == 320
+    staff.select_option("#new-status", "accepted")
+    staff.fill("#note", "已受理，明天上门检查厨房卫生")
+    staff.locator("#status-change button").click()
+    assert "已受理" in staff.locator("#case-status").inner_text()
+    shot(staff, "staff-case")
+    staff.context.close()
+
+    page.goto("/status")
+    page.fill("#tracking", tracking)
+    page.fill("#pin", pin)
+    page.locator("#status-form button").click()
+    assert "已受理" in page.locator("#current-status").inner_text()
+    assert "明天上门检查厨房卫生" in page.locator("#history").inner_text()
+    shot(page, "status-page")

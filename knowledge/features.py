@@ -14,7 +14,10 @@ from functools import cache
 from pathlib import Path
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
-_AGE = re.compile(r"(\d+(?:\.\d+)?)(个月|月龄|月大|月|周岁|岁半|岁|周|天)")
+_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(个月|月龄|月大|月|周岁|岁半|岁|周|天|-?months?|-?mos?\b|-?years?|-?yrs?\b|-?weeks?|-?days?)")
+_EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+               "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "thirty": 30}
+_EN_NUMBER = re.compile(r"\b(" + "|".join(_EN_NUMBERS) + r")\b(?=[ -]?(months?|years?|weeks?|days?))")
 _LATIN = re.compile(r"[a-z0-9][a-z0-9%:.]*")
 #: Characters too common in questions to mean anything on their own.
 STOP_CHARS = frozenset("的了吗呢吧啊呀么是在有我你他她它们这那个和与及或也都就还要会能可以怎么什么多少几")
@@ -22,7 +25,7 @@ STOP_CHARS = frozenset("的了吗呢吧啊呀么是在有我你他她它们这�
 #: Particles that glue phrases: a bigram with one of them ("准是", "的话") says nothing.
 FUNCTION_CHARS = frozenset("的了吗呢吧啊呀么是")
 
-KIND_WEIGHTS = {"n": 1.3, "t": 1.6, "b": 1.0, "w": 1.0, "u": 0.35, "p": 0.45}
+KIND_WEIGHTS = {"n": 1.3, "t": 1.6, "b": 1.0, "w": 1.0, "u": 0.2, "p": 0.3}
 
 _PINYIN_SYLLABLE = re.compile(
     r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|"
@@ -68,6 +71,7 @@ class Featurizer:
         self.pinyin = pinyin
 
     def __call__(self, text: str) -> set[str]:
+        text = _EN_NUMBER.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
         feats: set[str] = {"n:" + _age(m) for m in _AGE.finditer(text)}
         for run in _CJK.findall(self._without_terms(text, feats)):
             feats.update("u:" + c for c in run if c not in STOP_CHARS)
@@ -96,10 +100,19 @@ class Featurizer:
 
 
 def _age(match: re.Match[str]) -> str:
-    """3月龄, 3个月 and 3月大 are one age: `3个月`; 2周岁 is `2岁`."""
-    unit = match.group(2)
-    unit = {"月龄": "个月", "月大": "个月", "月": "个月", "周岁": "岁"}.get(unit, unit)
-    return match.group(1) + unit
+    """One spelling per age, in months under 7 years: 1岁半 = 18个月 = 18 months, 3岁 = 36个月."""
+    value, unit = float(match.group(1)), match.group(2).lstrip("-")
+    if unit.startswith(("year", "yr")) or unit in ("岁", "周岁", "岁半"):
+        value = value * 12 + (6 if unit == "岁半" else 0)
+        unit = "个月" if value < 84 else "岁"
+        value = value if unit == "个月" else value / 12
+    elif unit.startswith(("month", "mo")) or unit in ("月龄", "月大", "月"):
+        unit = "个月"
+    elif unit.startswith("week"):
+        unit = "周"
+    elif unit.startswith("day"):
+        unit = "天"
+    return f"{value:g}{unit}"
 
 
 def weight_of_kind(feature: str) -> float:

@@ -28,7 +28,7 @@ class ScorerParams:
     """Tunable constants of the ranking (see `benchmarks/qa.py`)."""
 
     recall_power: float = 0.6  # how much a variant must be covered by the question
-    bag_weight: float = 0.3  # share of the article-vocabulary score in the blend
+    bag_weight: float = 0.6  # share of the article-vocabulary score in the blend
     pinyin: bool = True
     unigrams: bool = True
 

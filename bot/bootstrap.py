@@ -13,6 +13,7 @@ from bot.engine.engine import Engine
 from bot.engine.flow import Flow
 from bot.i18n import Catalog, default_catalog
 from bot.settings import Settings
+from bot.share import ShareService
 from knowledge.base import KnowledgeBase
 from storage.database import Database
 
@@ -75,7 +76,7 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
         await seed_demo(db)  # only into an empty facility table
     kb = kb or KnowledgeBase.load(cache_dir=settings.data_dir / "cache")
     catalog = default_catalog()
-    services: dict[str, Any] = {}
+    services: dict[str, Any] = {"share": ShareService(db)}
     engine = Engine(kb, catalog, build_flows(settings, db, kb, services))
     return Tuoyu(settings, db, kb, catalog, engine, Conversations(db, engine), services)
 

@@ -10,13 +10,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, chat, complaints, db, facilities, kb, serve, staff
+from bot.cli import ask, chat, complaints, db, facilities, kb, serve, share, staff, telegram
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
 #: Command groups in the order `tuoyu --help` lists them. Each module has register(subparsers).
-COMMANDS = [ask, chat, kb, facilities, complaints, staff, serve, db]
+COMMANDS = [ask, chat, kb, facilities, complaints, staff, serve, telegram, share, db]
 
 
 class CommandError(Exception):

@@ -1,0 +1,152 @@
+"""The python-telegram-bot Application: handlers that feed the engine and send its replies."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommand, CallbackQuery, LinkPreviewOptions, Message, ReplyKeyboardRemove, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.bootstrap import Tuoyu
+from bot.channels.telegram.convert import CHANNEL, chat_key, to_inbound
+from bot.channels.telegram.inline import answer_inline
+from bot.channels.telegram.processor import PerChatUpdateProcessor
+from bot.channels.telegram.render import location_keyboard, render
+from bot.engine.types import Inbound, InboundKind, Reply
+from bot.i18n import LANGS, normalize_lang
+from bot.share import parse_payload
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help", "find", "complain", "status", "lang", "privacy", "about")
+IN_FLIGHT = 16
+
+
+class TelegramBot:
+    """Turns updates into `Conversations.process` calls and replies into Bot API calls."""
+
+    def __init__(self, tuoyu: Tuoyu) -> None:
+        self.tuoyu = tuoyu
+        self._location_shown: set[int] = set()  # chats with our location keyboard open
+
+    async def on_start(self, app: Application) -> None:
+        """Register the command menu per language (the default scope gets Chinese)."""
+        t = self.tuoyu.catalog.get
+        for lang in (None, *LANGS):
+            commands = [BotCommand(c, t(f"tg_cmd_{c}", lang or "zh")) for c in COMMANDS]
+            await app.bot.set_my_commands(commands, language_code=lang)
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None:
+            return
+        inbound = to_inbound(message, context.bot.username)
+        if inbound is None:
+            return
+        if inbound.kind is InboundKind.COMMAND and inbound.text == "start" and inbound.args:
+            inbound = await self._guide_link(inbound)
+        await self._converse(context, message.chat.id, message.chat.type == ChatType.PRIVATE, inbound)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query: CallbackQuery = update.callback_query  # type: ignore[assignment]
+        await query.answer()
+        message = query.message
+        if not isinstance(message, Message) or not query.data:
+            return  # an inline-mode message or a message too old to read: nothing to continue
+        inbound = Inbound(InboundKind.BUTTON, text=query.data, channel=CHANNEL,
+                          lang_hint=query.from_user.language_code)
+        await self._converse(context, message.chat.id, message.chat.type == ChatType.PRIVATE, inbound)
+
+    async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await answer_inline(self.tuoyu, update.inline_query, context.bot.username)  # type: ignore[arg-type]
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log with the update id and apologise to the chat, never raising again."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("update %s failed", update_id, exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        user = update.effective_user
+        text = self.tuoyu.catalog.get("tg_error", normalize_lang(user.language_code if user else None))
+        try:
+            await context.bot.send_message(update.effective_chat.id, text)
+        except TelegramError:
+            log.warning("could not apologise to chat %s", update.effective_chat.id)
+
+    async def _guide_link(self, inbound: Inbound) -> Inbound:
+        """Count a valid guidance deep link; drop any other payload (it is user-controlled)."""
+        parsed = parse_payload(inbound.args)
+        if parsed is None or self.tuoyu.kb.get(parsed[0]) is None:
+            return Inbound(InboundKind.COMMAND, text="start", channel=CHANNEL, lang_hint=inbound.lang_hint)
+        share = self.tuoyu.services.get("share")
+        if share is not None:
+            await share.record(parsed[0], parsed[1], CHANNEL)
+        return inbound
+
+    async def _converse(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, private: bool,
+                        inbound: Inbound) -> None:
+        key = chat_key(chat_id)
+        replies = await self.tuoyu.conversations.process(key, inbound)
+        await self.send(context.bot, chat_id, key, replies, private)
+
+    async def send(self, bot: Bot, chat_id: int, key: str, replies: list[Reply], private: bool) -> None:
+        """Send replies in order; a location request adds a reply keyboard, removed on a later plain message."""
+        wants_location = private and any(r.request_location for r in replies)
+        for reply in replies:
+            messages = render(reply)
+            for message in messages:
+                markup = message.markup
+                if markup is None and chat_id in self._location_shown and not wants_location:
+                    markup = ReplyKeyboardRemove()
+                    self._location_shown.discard(chat_id)
+                await bot.send_message(chat_id, message.html, reply_markup=markup)
+            if private and reply.request_location:
+                lang = (await self.tuoyu.conversations.load(key)).lang
+                t = self.tuoyu.catalog.get
+                await bot.send_message(chat_id, t("tg_location_prompt", lang),
+                                       reply_markup=location_keyboard(t("tg_location_button", lang)))
+                self._location_shown.add(chat_id)
+
+
+def build_application(tuoyu: Tuoyu, *, webhook: bool = False, in_flight: int = IN_FLIGHT,
+                      rate_limiter: AIORateLimiter | None = None) -> Application:
+    """A configured Application (not yet initialised); polling unless `webhook`."""
+    settings = tuoyu.settings
+    if not settings.telegram_token:
+        raise ValueError("TUOYU_TELEGRAM_TOKEN is not set")
+    bot = TelegramBot(tuoyu)
+    builder = (ApplicationBuilder().token(settings.telegram_token)
+               .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+               .concurrent_updates(PerChatUpdateProcessor(in_flight))
+               .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+               .connection_pool_size(in_flight * 2).pool_timeout(10.0))
+    if settings.telegram_api_url:
+        base = settings.telegram_api_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.rsplit("/bot", 1)[0] + "/file/bot")
+    if webhook:
+        builder = builder.updater(None)
+    app = builder.build()
+    app.bot_data["tuoyu_bot"] = bot
+    message_only = filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(message_only, bot.on_message))
+    app.add_handler(CallbackQueryHandler(bot.on_button))
+    app.add_handler(InlineQueryHandler(bot.on_inline))
+    app.add_error_handler(bot.on_error)
+    return app
+
+
+def tuoyu_bot(app: Application) -> TelegramBot:
+    """The handler object behind an Application built here."""
+    return app.bot_data["tuoyu_bot"]  # type: ignore[no-any-return]

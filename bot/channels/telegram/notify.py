@@ -1,0 +1,24 @@
+"""Complaint notifications to Telegram chats: the outbox's strategy for `telegram:<chat id>` addresses."""
+
+from __future__ import annotations
+
+from telegram import Bot
+
+from bot.channels.telegram.render import Outgoing, render
+from bot.engine.types import Reply
+
+
+class TelegramNotifier:
+    """`send(address, text)` as complaints.outbox.Strategy expects; raises on failure so the row is retried."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, address: str, text: str) -> None:
+        scheme, _, chat = address.partition(":")
+        if scheme != "telegram" or not chat.lstrip("-").isdigit():
+            raise ValueError(f"not a Telegram chat address: {address!r}")
+        await self.bot.initialize()  # a no-op once initialised; needed by a Bot built only for notifications
+        messages: list[Outgoing] = render(Reply(kind="notification", text=text))
+        for message in messages:
+            await self.bot.send_message(int(chat), message.html)

@@ -1,0 +1,111 @@
+"""Running the bot: long polling, or a webhook served by uvicorn, both draining their updates on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot.bootstrap import Tuoyu
+from bot.channels.telegram.app import build_application, tuoyu_bot
+from bot.channels.telegram.dedupe import UpdateLedger
+from bot.channels.telegram.notify import TelegramNotifier
+from bot.channels.telegram.webhook import telegram_webhook_routes
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY_S = 3600.0
+MAX_CONNECTIONS = 40
+
+
+class Server(uvicorn.Server):
+    """uvicorn without its own signal capture, which re-raises SIGTERM before the bot has drained."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Any:
+        yield
+
+
+def stop_on_signals(stop: Callable[[], None]) -> None:
+    """SIGTERM and SIGINT call `stop` instead of killing the process."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop)
+
+
+@contextlib.asynccontextmanager
+async def started(app: Application, tuoyu: Tuoyu, *, run_outbox: bool = True) -> AsyncIterator[Application]:
+    """initialize → command menus → start, and the reverse; the outbox worker runs meanwhile if asked."""
+    async with app:
+        await tuoyu_bot(app).on_start(app)
+        outbox = tuoyu.services.get("outbox")
+        if outbox is not None:
+            outbox.strategies["telegram"] = TelegramNotifier(app.bot)
+        ledger = UpdateLedger(tuoyu.db)
+
+        async def prune(_: ContextTypes.DEFAULT_TYPE) -> None:
+            await ledger.prune()
+
+        if app.job_queue is not None:
+            app.job_queue.run_repeating(prune, PRUNE_EVERY_S, first=1.0)
+        await app.start()
+        stop_outbox = asyncio.Event()
+        worker = asyncio.create_task(outbox.run(stop_outbox)) if outbox is not None and run_outbox else None
+        try:
+            yield app
+        finally:
+            stop_outbox.set()
+            if worker is not None:
+                await worker
+            await app.stop()
+
+
+async def run_polling(tuoyu: Tuoyu, stop: asyncio.Event | None = None) -> None:
+    """Long polling until SIGTERM/SIGINT (or `stop`); updates already fetched are handled before exit."""
+    stop = stop or asyncio.Event()
+    app = build_application(tuoyu)
+    async with started(app, tuoyu):
+        assert app.updater is not None
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=30)
+        stop_on_signals(stop.set)
+        log.info("Telegram bot @%s polling", app.bot.username)
+        await stop.wait()
+        await app.updater.stop()
+
+
+async def serve_webhook(tuoyu: Tuoyu, *, host: str, port: int,
+                        make_app: Callable[[list[BaseRoute]], ASGIApp] | None = None,
+                        graceful_s: float = 25.0) -> None:
+    """Serve the webhook (alone, or inside `make_app(routes)`, e.g. the web app) until SIGTERM.
+
+    Requests in flight finish before uvicorn returns, and the bot stops only after that.
+    """
+    settings = tuoyu.settings
+    if not settings.webhook_url or not settings.webhook_secret:
+        raise ValueError("TUOYU_WEBHOOK_URL and TUOYU_WEBHOOK_SECRET must both be set for webhook mode")
+    app = build_application(tuoyu, webhook=True)
+    routes = telegram_webhook_routes(app, tuoyu)
+    asgi = make_app(routes) if make_app else Starlette(routes=routes)
+    async with started(app, tuoyu, run_outbox=make_app is None):  # the web app runs its own worker
+        await app.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret,
+                                  allowed_updates=Update.ALL_TYPES, max_connections=MAX_CONNECTIONS)
+        config = uvicorn.Config(asgi, host=host, port=port, log_level="warning", lifespan="on",
+                                server_header=False, timeout_graceful_shutdown=int(graceful_s))
+        server = Server(config)
+
+        def should_exit() -> None:
+            server.should_exit = True
+
+        stop_on_signals(should_exit)
+        log.info("Telegram webhook on http://%s:%s for %s", host, port, settings.webhook_url)
+        await server.serve()

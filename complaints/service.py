@@ -118,16 +118,22 @@ class ComplaintService:
     async def support(self, tracking: str) -> Similar:
         """Count another family behind an open complaint instead of filing a duplicate."""
         async with self.db.session() as s:
-            row = await self._complaint(s, tracking)
-            row.supporters += 1
+            row = await self._complaint(s, tracking, lock=True)
+            await s.execute(update(Complaint).where(Complaint.id == row.id)
+                            .values(supporters=Complaint.supporters + 1))
+            await s.refresh(row)
             s.add(ComplaintEvent(complaint_id=row.id, actor=COMPLAINANT, action="support", note="", at=self.clock()))
             return Similar(row.tracking, row.status, row.office_name, row.supporters)
 
-    async def file(self, sub: Submission) -> Filed:
-        """File a confirmed draft once: a repeated draft id returns the first filing (without its PIN)."""
+    async def file(self, sub: Submission, *, reissue_pin: bool = False) -> Filed:
+        """File a confirmed draft once: a repeated draft id returns the first filing, with a new PIN if asked.
+
+        `reissue_pin` is for a confirmation whose answer never reached the user (a crash before the chat
+        state was saved): the draft id is a secret only that chat holds, so it may replace the PIN.
+        """
         self._validate(sub)
         for _ in range(5):
-            existing = await self._by_draft(sub.draft_id)
+            existing = await self._by_draft(sub.draft_id, reissue_pin=reissue_pin)
             if existing is not None:
                 return existing
             try:
@@ -150,10 +156,15 @@ class ComplaintService:
         if sub.phone is not None and not PHONE.match(sub.phone):
             raise Invalid("not a mainland mobile number")
 
-    async def _by_draft(self, draft_id: str) -> Filed | None:
+    async def _by_draft(self, draft_id: str, *, reissue_pin: bool) -> Filed | None:
         async with self.db.session() as s:
             row = (await s.execute(select(Complaint).where(Complaint.draft_id == draft_id))).scalar()
-        return self._filed(row, None, created=False) if row else None
+            if row is None:
+                return None
+            pin = tn.new_pin() if reissue_pin else None
+            if pin is not None:
+                row.pin_hash = tn.pin_hash(row.tracking, pin)
+            return self._filed(row, pin, created=False)
 
     def _filed(self, row: Complaint, pin: str | None, *, created: bool) -> Filed:
         level = "city" if row.office_code.endswith(".city") else "district"

@@ -303,12 +303,12 @@ class ComplaintFlow:
             facility_id=data.get("facility_id"), district=data.get("district"), description=str(data["description"]),
             happened=str(data.get("when", "")), photos=tuple(data.get("photos", [])), lang=turn.lang,
             chat_key=None if anonymous else turn.chat_key, phone=None if anonymous else data.get("phone"),
-            anonymous=anonymous, urgent=bool(data.get("urgent"))))
+            anonymous=anonymous, urgent=bool(data.get("urgent"))), reissue_pin=True)
         state.leave()
         if not anonymous:
             state.memory["complaints_filed"] = [*(state.memory.get("complaints_filed") or []),
                                                 filed_now.tracking][-RECENT_LIMIT:]
-        if not filed_now.created:
+        if filed_now.pin is None:
             return [self._reply(turn.t("complaint_already_filed", tracking=filed_now.tracking))]
         key = "complaint_expect_urgent" if filed_now.urgent else "complaint_expect_normal"
         expect = turn.t(key, ack=local(filed_now.ack_due_at), resolve=local(filed_now.resolve_due_at))

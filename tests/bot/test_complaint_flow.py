@@ -114,7 +114,10 @@ async def test_crash_after_filing_before_state_saved_files_once(settings: Settin
     await app.services["complaints"].file(Submission(draft_id=draft, category="food_safety", facility_name="x",
                                                      description="filed before the crash", happened="-"))
     [again] = await chat.press("c:ok")  # the redelivered update after the restart
-    assert NUMBER.search(again.text) and len(await complaints(database)) == 1
+    assert len(await complaints(database)) == 1
+    tracking, pin = again.data["tracking"], re.search(r"\b(\d{6})\b", again.text)
+    assert pin is not None, "the user never saw the first answer, so a new PIN is issued"
+    assert (await app.services["complaints"].status_with_pin(tracking, pin.group(1))).tracking == tracking
 
 
 async def test_restart_resumes_the_draft(settings: Settings, database: Database) -> None:

@@ -220,3 +220,10 @@ async def test_routing_override_is_audited_and_used(database: Database) -> None:
     assert (await file(svc, category="other", district="城关区")).office == "城关区卫生健康局"
     [change] = await svc.routing_history()
     assert change.actor == "boss" and change.why == "民政牵头"
+
+
+async def test_concurrent_supports_are_all_counted(database: Database) -> None:
+    svc = service(database)
+    filed = await file(svc)
+    await asyncio.gather(*(svc.support(filed.tracking) for _ in range(20)))
+    assert (await svc.support(filed.tracking)).supporters == 21

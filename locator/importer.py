@@ -22,6 +22,7 @@ OPTIONAL = ("address", "subdistrict", "nature", "for_profit", "min_age_months", 
             "places_free", "places_updated", "hours", "fee_min", "fee_max", "phone", "registered",
             "registered_on", "verified_on", "source", "demo")
 COLUMNS = REQUIRED + OPTIONAL
+_KNOWN = frozenset(COLUMNS)
 
 #: Chinese (and a few English) headers people use in registry spreadsheets.
 HEADER_ALIASES = {
@@ -311,7 +312,7 @@ def _values(row: _Row, crs: str, area: BBox, source: str | None) -> dict[str, An
         for_profit = False
     if not row.ok or lat is None or lon is None or not codes:
         return None
-    extra = {k: v for k, v in rec.items() if k not in COLUMNS and not k.startswith("__") and v not in ("", None)}
+    extra = {k: v for k, v in rec.items() if k not in _KNOWN and not k.startswith("__") and v not in ("", None)}
     values: dict[str, Any] = {
         "registry_id": row.rid, "name": row.text("name", 200), "district": row.text("district", 50),
         "subdistrict": row.text("subdistrict", 50), "address": row.text("address", 300), "nature": nature,
@@ -350,8 +351,9 @@ def _care_types(row: _Row) -> list[str]:
 
 def content_hash(values: dict[str, Any]) -> str:
     """A digest of everything imported, so an unchanged re-import writes nothing."""
-    body = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items() if k != "content_hash"}
-    return hashlib.md5(json.dumps(body, sort_keys=True, ensure_ascii=False).encode(), usedforsecurity=False).hexdigest()
+    body = repr([(k, v) for k, v in sorted(values.items()) if k not in ("content_hash", "extra")])
+    body += json.dumps(values.get("extra") or {}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()
 
 
 def read_file(path: Path, fmt: str | None = None, crs: str = "wgs84", area: BBox = AREAS["gansu"]) -> Parsed:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, bindparam, create_engine, or_, select
+from sqlalchemy.engine import make_url
 
 from locator.geo import around, haversine_m
 from locator.model import CARE_BITS, FacilityRecord
@@ -13,10 +18,12 @@ from locator.models import Facility
 from locator.store import record
 from storage.database import Database
 
-#: Radii tried in turn (metres) until enough facilities are inside one.
-RADII = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000)
-#: Above this many grid rows the cell ranges stop paying off; a plain lat/lon box is used instead.
-MAX_CELL_ROWS = 60
+#: First radius tried (metres); each further round widens it from the density seen so far.
+START_M = 2_000.0
+#: Beyond this radius the whole table is searched (nothing nearer was found anyway).
+LAST_M = 1_000_000.0
+#: Up to this many grid rows the prefilter is one indexed `cell BETWEEN` range per row; above, a lat/lon box.
+MAX_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class Filters:
     registered_only: bool = True
 
     def sql(self) -> list[ColumnElement[bool]]:
+        """The filters as SQL conditions (values become bound parameters)."""
         clauses: list[ColumnElement[bool]] = []
         if self.care_type:
             clauses.append(Facility.care_mask.op("&")(CARE_BITS[self.care_type]) != 0)
@@ -70,40 +78,108 @@ class Found:
     more: bool
 
 
-def _spatial(lat: float, lon: float, radius_m: float) -> ColumnElement[bool]:
+@cache
+def _candidates(filters: Filters, ranges: int) -> Select[Any]:
+    """The candidate query for one filter set and number of cell ranges (0: a lat/lon box, -1: all rows),
+    built once per shape so SQLAlchemy's compiled cache is hit."""
+    query = select(Facility.registry_id, Facility.lat, Facility.lon).where(*filters.sql())
+    if ranges > 0:
+        return query.where(or_(*(Facility.cell.between(bindparam(f"lo{i}"), bindparam(f"hi{i}"))
+                                 for i in range(ranges))))
+    if ranges == 0:
+        return query.where(Facility.lat.between(bindparam("s"), bindparam("n")),
+                           Facility.lon.between(bindparam("w"), bindparam("e")))
+    return query
+
+
+_FULL = select(Facility.__table__).where(Facility.registry_id.in_(bindparam("ids", expanding=True)))
+
+
+def _spatial(lat: float, lon: float, radius_m: float | None) -> tuple[int, dict[str, Any]]:
+    """Which prefilter covers this circle (cell ranges, a lat/lon box, or everything) and its parameters."""
+    if radius_m is None:
+        return -1, {}
     box = around(lat, lon, radius_m)
-    if box.rows() > MAX_CELL_ROWS:
-        return and_(Facility.lat.between(box.south, box.north), Facility.lon.between(box.west, box.east))
-    return or_(*(Facility.cell.between(lo, hi) for lo, hi in box.cell_ranges()))
+    ranges = list(box.cell_ranges())
+    if len(ranges) <= MAX_ROWS:
+        params = {f"lo{i}": lo for i, (lo, _) in enumerate(ranges)}
+        params.update({f"hi{i}": hi for i, (_, hi) in enumerate(ranges)})
+        return len(ranges), params
+    return 0, {"s": box.south, "n": box.north, "w": box.west, "e": box.east}
 
 
-async def nearest(db: Database, lat: float, lon: float, filters: Filters = Filters(), *, limit: int = 10,
-                  offset: int = 0, max_radius_m: float | None = None) -> Found:
-    """Facilities nearest to (lat, lon), by exact distance, ties by registry id; widens until enough."""
+def _wider(radius: float, found: int, need: int) -> float:
+    """The next radius: enough for `need` at the density seen so far, and at least 1.5 times wider."""
+    if found == 0:
+        return radius * 4
+    return max(radius * 1.5, radius * math.sqrt(need / found) * 1.3)
+
+
+def _nearest(conn: Connection, lat: float, lon: float, filters: Filters, limit: int, offset: int,
+             max_radius_m: float | None) -> Found:
+    """The search on a synchronous connection (a worker thread on SQLite, a greenlet on PostgreSQL)."""
     need = offset + limit + 1
-    radii: list[float | None] = [r for r in RADII if max_radius_m is None or r < max_radius_m]
-    radii.append(max_radius_m)
+    radius: float | None = min(START_M, max_radius_m) if max_radius_m else START_M
     ranked: list[tuple[float, str]] = []
-    radius: float | None = None
+    while True:
+        shape, params = _spatial(lat, lon, radius)
+        rows = conn.execute(_candidates(filters, shape), params)
+        bound = math.inf if radius is None else radius
+        ranked = [(d, rid) for rid, flat, flon in rows if (d := haversine_m(lat, lon, flat, flon)) <= bound]
+        if len(ranked) >= need or radius is None or radius == max_radius_m:
+            break
+        radius = _wider(radius, len(ranked), need)
+        if max_radius_m is not None:
+            radius = min(radius, max_radius_m)
+        elif radius > LAST_M:
+            radius = None
+    ranked.sort()
+    page = ranked[offset:offset + limit]
+    by_id: dict[str, FacilityRecord] = {}
+    if page:
+        by_id = {row.registry_id: record(row._mapping) for row in conn.execute(_FULL, {"ids": [r for _, r in page]})}
+    return Found([Hit(by_id[rid], d) for d, rid in page], radius, len(ranked) > offset + limit)
+
+
+_READERS: WeakKeyDictionary[Database, Engine] = WeakKeyDictionary()
+
+
+def _sqlite_reader(db: Database) -> Engine | None:
+    """A plain pysqlite engine on the same file: one thread hop per search instead of one per call."""
+    if db.dialect != "sqlite":
+        return None
+    url = make_url(db.url)
+    if not url.database or url.database == ":memory:":
+        return None
+    if db not in _READERS:
+        _READERS[db] = create_engine(url.set(drivername="sqlite"), connect_args={"check_same_thread": False})
+    return _READERS[db]
+
+
+def _nearest_in_thread(engine: Engine, *args: Any) -> Found:
+    with engine.connect() as conn:
+        return _nearest(conn, *args)
+
+
+async def nearest(db: Database, lat: float, lon: float, filters: Filters | None = None, *, limit: int = 10,
+                  offset: int = 0, max_radius_m: float | None = None) -> Found:
+    """Facilities nearest to (lat, lon) by exact distance, ties by registry id; widens until enough.
+
+    Each round reads every row in the cells covering a circle, keeps those truly inside it, and stops
+    once enough are inside: nothing outside the circle can be nearer than what is inside.
+    """
+    args = (lat, lon, filters or Filters(), limit, offset, max_radius_m)
+    reader = _sqlite_reader(db)
+    if reader is not None:
+        return await asyncio.to_thread(_nearest_in_thread, reader, *args)
     async with db.engine.connect() as conn:
-        for radius in radii:
-            where = filters.sql() + ([_spatial(lat, lon, radius)] if radius is not None else [])
-            rows = await conn.execute(select(Facility.registry_id, Facility.lat, Facility.lon).where(*where))
-            ranked = [(d, rid) for rid, flat, flon in rows
-                      if (d := haversine_m(lat, lon, flat, flon)) <= (radius if radius is not None else float("inf"))]
-            if len(ranked) >= need:
-                break
-        ranked.sort()
-        page = ranked[offset:offset + limit]
-        full = await conn.execute(select(Facility.__table__).where(Facility.registry_id.in_([r for _, r in page])))
-        by_id = {row.registry_id: record(row._mapping) for row in full}
-    hits = [Hit(by_id[rid], d) for d, rid in page]
-    return Found(hits, radius, len(ranked) > offset + limit)
+        return await conn.run_sync(_nearest, *args)
 
 
-async def brute_force(db: Database, lat: float, lon: float, filters: Filters = Filters(),
+async def brute_force(db: Database, lat: float, lon: float, filters: Filters | None = None,
                       limit: int = 10) -> list[tuple[float, str]]:
     """The reference ranking: every row read, filtered and measured in Python (tests, benchmark)."""
+    filters = filters or Filters()
     async with db.engine.connect() as conn:
         rows = await conn.execute(select(Facility.registry_id, Facility.lat, Facility.lon, Facility.care_mask,
                                          Facility.min_age_months, Facility.max_age_months, Facility.nature,

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from locator.model import FacilityRecord, care_codes
 from locator.models import Facility
@@ -43,10 +43,12 @@ async def load(db: Database, rows: list[dict[str, Any]], *, replace: bool = Fals
         new = [{**r, "updated_at": now} for r in rows if r["registry_id"] not in existing]
         changed = [{**r, "updated_at": now} for r in rows
                    if r["registry_id"] in existing and existing[r["registry_id"]] != r["content_hash"]]
-        for part in _chunks(new, CHUNK):
-            await session.execute(insert(Facility), part)
+        table = Facility.__table__
+        for part in _chunks(new, CHUNK):  # Core executemany: no per-row ORM bookkeeping
+            await session.execute(insert(table), part)
+        by_id = update(table).where(table.c.registry_id == bindparam("_id"))
         for part in _chunks(changed, CHUNK):
-            await session.execute(update(Facility), part)
+            await session.execute(by_id, [{**r, "_id": r["registry_id"]} for r in part])
         result.added, result.updated = len(new), len(changed)
         result.unchanged = len(rows) - len(new) - len(changed)
         if not replace and any(not r["demo"] for r in rows):

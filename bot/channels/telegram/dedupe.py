@@ -53,7 +53,7 @@ class UpdateLedger:
                 update(ProcessedUpdate)
                 .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.handled_at.is_(None),
                        ProcessedUpdate.received_at < now - self.lease)
-                .values(received_at=now))
+                .values(received_at=now).execution_options(synchronize_session=False))
             return Claim.NEW if stale.rowcount == 1 else Claim.BUSY
 
     async def done(self, update_id: int) -> None:

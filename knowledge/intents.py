@@ -30,6 +30,7 @@ class IntentDetector:
         self.complaint_not = _any(table["complaint_not"])
         self.medical = [(name, re.compile(p)) for name, p in table["out_of_scope"].items()]
         self.unrelated = _any(table["unrelated"])
+        self.childcare = re.compile(table["childcare_markers"])
 
     @classmethod
     @cache
@@ -54,6 +55,6 @@ class IntentDetector:
         for name, pattern in self.medical:
             if pattern.search(cleaned):
                 return OutOfScope(name)
-        if self.unrelated.search(cleaned):
+        if self.unrelated.search(cleaned) and not self.childcare.search(cleaned):
             return OutOfScope("unrelated")
         return None

@@ -39,3 +39,27 @@ def test_out_of_scope(intents: IntentDetector, text: str, reason: str) -> None:
 @pytest.mark.parametrize("text", ["宝宝发烧怎么办", "产假有多少天", "宝宝几个月打麻腮风", "甲型肝炎疫苗防的是什么病"])
 def test_in_scope_questions_pass(intents: IntentDetector, text: str) -> None:
     assert intents.out_of_scope(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "冲奶粉要用多少度的水，奶瓶怎么消毒",
+    "宝宝两个月38.2度，老人说小孩发烧捂一捂出身汗就好了，要不要马上去医院",
+    "婆婆说用温水擦擦就行不用去医院，说医院去了就给输液，我该怎么办",
+    "宝宝三个月纯母乳，最近兰州天气热，婆婆一直说要喂点水",
+    "宝宝八个月不会叫爸爸妈妈，要怎么跟他说话玩游戏",
+    "维生素D一天补多少", "四个月能吃止咳糖浆吗",
+])
+def test_parents_narratives_are_not_out_of_scope(intents: IntentDetector, text: str) -> None:
+    assert intents.out_of_scope(text) is None, text
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("今天查了血常规：白细胞15.6，请帮我看看这个结果是细菌感染还是病毒感染", "diagnosis"),
+    ("诊所开了阿奇霉素干混悬剂，说一次吃半包，这个剂量对不对", "dose"),
+    ("我得了乳腺炎，医生开了头孢，吃药期间能不能继续喂奶", "dose"),
+    ("核磁报告写着脑室稍增宽，这是什么意思，需要手术引流吗", "diagnosis"),
+    ("一哭就鼓起来一个包，是疝气吗，需要手术吗", "diagnosis"),
+])
+def test_medical_decisions_fall_back(intents: IntentDetector, text: str, reason: str) -> None:
+    found = intents.out_of_scope(text)
+    assert found is not None and found.reason == reason, (text, found)

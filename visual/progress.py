@@ -46,6 +46,7 @@ class Progress:
         self.label, self.unit = label, unit
         self.every, self.refresh, self.clock = every, refresh, clock
         self.started = self._shown = clock()
+        self.drawn = False  # a short job that never showed progress ends quietly
         self.closed = False
 
     def __call__(self, done: int, total: int | None = None) -> None:
@@ -68,12 +69,20 @@ class Progress:
     def _tick(self) -> None:
         now = self.clock()
         if now - self._shown >= (self.refresh if self.tty else self.every):
-            self._shown = now
+            self._shown, self.drawn = now, True
             self._write(self.status(now))
 
     def rate(self, now: float) -> float | None:
         elapsed = now - self.started
         return self.done / elapsed if elapsed > 0 and self.done else None
+
+    def _rate(self, per_second: float) -> str:
+        """Whole numbers when fast, one decimal when slow, per minute when under one a second."""
+        if per_second >= 10:
+            return f"{per_second:,.0f} {self.unit}/s"
+        if per_second >= 1:
+            return f"{per_second:.1f} {self.unit}/s"
+        return f"{per_second * 60:.1f} {self.unit}/min"
 
     def status(self, now: float) -> str:
         """The running line: bar (terminal only), count, percent, rate and estimate when known."""
@@ -89,18 +98,16 @@ class Progress:
             share, count = 0.0, f"{self.done:,} {self.unit}"
         parts = [head + count]
         if rate:
-            parts.append(f"{rate:,.0f} {self.unit}/s")
+            parts.append(self._rate(rate))
             if self.total and share < 1:
                 parts.append(f"ETA {duration((self.total - self.done) / rate)}")
         return ", ".join(parts)
 
-    def summary(self, now: float, failed: bool = False) -> str:
+    def summary(self, now: float) -> str:
         head = f"{self.label}: " if self.label else ""
-        took = duration(now - self.started)
-        if failed:
-            return f"{head}stopped after {self.done:,} {self.unit} ({took})"
         rate = self.rate(now)
-        return f"{head}{self.done:,} {self.unit} in {took}" + (f", {rate:,.0f} {self.unit}/s" if rate else "")
+        return (f"{head}{self.done:,} {self.unit} in {duration(now - self.started)}"
+                + (f", {self._rate(rate)}" if rate else ""))
 
     def _write(self, line: str, final: bool = False) -> None:
         if self.tty:
@@ -111,10 +118,20 @@ class Progress:
         self.stream.flush()
 
     def close(self, failed: bool = False) -> None:
-        """Replace the bar with a one-line summary (or say where it stopped); only once."""
-        if not self.closed:
+        """Replace the shown progress with a one-line summary, once; after a failure just end the bar's line.
+
+        A failing command prints its own one-line reason on stderr (the CLI contract), so a log gets
+        nothing more from here, and a terminal keeps the last count above that reason.
+        """
+        if self.closed or not self.drawn:
             self.closed = True
-            self._write(self.summary(self.clock(), failed), final=True)
+            return
+        self.closed = True
+        now = self.clock()
+        if not failed:
+            self._write(self.summary(now), final=True)
+        elif self.tty:
+            self._write(self.status(now), final=True)
 
     def __enter__(self) -> Progress:
         return self

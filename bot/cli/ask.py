@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 import uuid
-from typing import Any
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, TextIO
 
 from bot.engine.types import Inbound, Reply
+from visual.progress import Progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,6 +38,17 @@ def reply_object(replies: list[Reply]) -> dict[str, Any]:
     }
 
 
+def _progress(stream: TextIO) -> AbstractContextManager[Progress | None]:
+    """Progress on stderr for a batch, unless stdout is the same screen (the replies already show it)."""
+    if sys.stdout.isatty():
+        return nullcontext()
+    total = None
+    if stream is not sys.stdin:
+        total = sum(1 for _ in stream)
+        stream.seek(0)
+    return Progress(total, label="tuoyu ask", unit="lines")
+
+
 async def run(args: argparse.Namespace) -> int:
     from bot.bootstrap import running
 
@@ -53,8 +66,8 @@ async def run(args: argparse.Namespace) -> int:
 
         if args.batch:
             stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
-            with stream:
-                for number, line in enumerate(stream, 1):
+            with stream, _progress(stream) as progress:
+                for number, line in enumerate(progress.iterate(stream) if progress else stream, 1):
                     if not line.strip():
                         continue
                     try:

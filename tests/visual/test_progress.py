@@ -81,8 +81,8 @@ def test_callback_form_learns_the_total_late() -> None:
                                            "80 rows in 4s, 20 rows/s"]
 
 
-def test_iterate_counts_items_and_a_failure_says_where_it_stopped() -> None:
-    out, clock = io.StringIO(), Clock()
+def test_iterate_counts_items_and_a_failure_ends_the_bar_line() -> None:
+    out, clock = Terminal(), Clock()
     seen = []
     with pytest.raises(RuntimeError), Progress(5, label="kb", unit="articles", stream=out, clock=clock) as progress:
         for item in progress.iterate("abcde"):
@@ -91,7 +91,24 @@ def test_iterate_counts_items_and_a_failure_says_where_it_stopped() -> None:
                 raise RuntimeError("boom")
             seen.append(item)
     assert seen == ["a", "b", "c"] and progress.done == 3
-    assert out.getvalue().splitlines()[-1] == "kb: stopped after 3 articles (4m04s)"
+    last = "\rkb: [##############----------] 3/5 articles (60%), 0.7 articles/min, ETA 2m43s\x1b[K\n"
+    assert out.getvalue().endswith(last)
+
+
+def test_a_failure_adds_nothing_to_a_log() -> None:
+    out, clock = io.StringIO(), Clock()
+    with pytest.raises(RuntimeError), Progress(5, stream=out, every=1, clock=clock) as progress:
+        clock.now += 1
+        progress.advance()
+        raise RuntimeError("the CLI prints the one-line reason")
+    assert out.getvalue() == "1/5 rows (20%), 1.0 rows/s, ETA 4s\n"
+
+
+@pytest.mark.parametrize("stream", [io.StringIO(), Terminal()])
+def test_a_quick_job_stays_quiet(stream: io.StringIO) -> None:
+    with Progress(3, stream=stream) as progress:
+        progress.advance(3)
+    assert stream.getvalue() == ""
 
 
 def test_a_closed_stream_counts_as_not_a_terminal() -> None:

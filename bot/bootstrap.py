@@ -33,6 +33,8 @@ class Tuoyu:
     services: dict[str, Any] = field(default_factory=dict)  # domain services by name
 
     async def close(self) -> None:
+        if "facilities" in self.services:
+            await self.services["facilities"].close()
         await self.db.dispose()
 
 

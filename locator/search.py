@@ -11,6 +11,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, bindparam, create_engine, or_, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from locator.geo import around, haversine_m
 from locator.model import CARE_BITS, FacilityRecord
@@ -141,18 +142,22 @@ def _nearest(conn: Connection, lat: float, lon: float, filters: Filters, limit: 
     return Found([Hit(by_id[rid], d) for d, rid in page], radius, len(ranked) > offset + limit)
 
 
-_READERS: WeakKeyDictionary[Database, Engine] = WeakKeyDictionary()
+_READERS: WeakKeyDictionary[Database, Engine | AsyncEngine] = WeakKeyDictionary()
 
 
-def _sqlite_reader(db: Database) -> Engine | None:
-    """A plain pysqlite engine on the same file: one thread hop per search instead of one per call."""
-    if db.dialect != "sqlite":
-        return None
-    url = make_url(db.url)
-    if not url.database or url.database == ":memory:":
-        return None
+def _reader(db: Database) -> Engine | AsyncEngine:
+    """An engine for searches only, beside the database's own: on SQLite plain pysqlite (one thread hop
+    per search instead of one per call), on PostgreSQL autocommit without pre-ping or reset round trips."""
     if db not in _READERS:
-        _READERS[db] = create_engine(url.set(drivername="sqlite"), connect_args={"check_same_thread": False})
+        url = make_url(db.url)
+        if db.dialect == "sqlite" and url.database and url.database != ":memory:":
+            _READERS[db] = create_engine(url.set(drivername="sqlite"), connect_args={"check_same_thread": False})
+        elif db.is_postgres:
+            settings = {"server_settings": {"search_path": db.schema}} if db.schema else {}
+            _READERS[db] = create_async_engine(db.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                                               pool_size=5, connect_args=settings)
+        else:
+            _READERS[db] = db.engine
     return _READERS[db]
 
 
@@ -169,11 +174,20 @@ async def nearest(db: Database, lat: float, lon: float, filters: Filters | None 
     once enough are inside: nothing outside the circle can be nearer than what is inside.
     """
     args = (lat, lon, filters or Filters(), limit, offset, max_radius_m)
-    reader = _sqlite_reader(db)
-    if reader is not None:
+    reader = _reader(db)
+    if isinstance(reader, Engine):
         return await asyncio.to_thread(_nearest_in_thread, reader, *args)
-    async with db.engine.connect() as conn:
+    async with reader.connect() as conn:
         return await conn.run_sync(_nearest, *args)
+
+
+async def close_reader(db: Database) -> None:
+    """Release the search engine kept for `db` (call before disposing the database)."""
+    reader = _READERS.pop(db, None)
+    if isinstance(reader, AsyncEngine) and reader is not db.engine:
+        await reader.dispose()
+    elif isinstance(reader, Engine):
+        reader.dispose()
 
 
 async def brute_force(db: Database, lat: float, lon: float, filters: Filters | None = None,

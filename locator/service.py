@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from locator.gazetteer import Gazetteer, Match, fold
 from locator.links import map_links
 from locator.models import Facility
-from locator.search import Filters, Found, Hit, nearest
+from locator.search import Filters, Found, Hit, close_reader, nearest
 from storage.database import Database
 
 
@@ -47,3 +47,7 @@ class FacilityService:
             rows = {r.registry_id: r for r in await conn.execute(query)}
         ranked = process.extract(text, {k: r.name for k, r in rows.items()}, scorer=fuzz.partial_ratio, limit=limit)
         return [{"id": key, "name": rows[key].name, "district": rows[key].district} for _, _, key in ranked]
+
+    async def close(self) -> None:
+        """Release the search connections (the database itself is closed by its owner)."""
+        await close_reader(self.db)

@@ -140,10 +140,12 @@ async def _search(args: argparse.Namespace, lat: float, lon: float) -> int:
     if args.limit < 1 or (args.age is not None and not 0 <= args.age <= 72):
         return _fail("--limit must be ≥ 1 and --age within 0–72 months", 2)
     db = await _database(seed=True)
+    service = FacilityService(db)
     try:
-        found = await FacilityService(db).nearest(
-            lat, lon, Filters(args.type, args.age, args.nature, args.registered_only), limit=args.limit)
+        found = await service.nearest(lat, lon, Filters(args.type, args.age, args.nature, args.registered_only),
+                                      limit=args.limit)
     finally:
+        await service.close()
         await db.dispose()
     cards = [{**card(h), "distance_m": round(h.distance_m, 1)} for h in found.hits]
     if args.json:

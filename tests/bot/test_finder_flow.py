@@ -21,7 +21,9 @@ from tests.bot.helpers import fixture_kb
 
 @pytest.fixture
 async def app(database: Database, settings: Settings) -> AsyncIterator[Tuoyu]:
-    yield await build(dataclasses.replace(settings, demo_data=True), db=database, migrate=False, kb=fixture_kb())
+    tuoyu = await build(dataclasses.replace(settings, demo_data=True), db=database, migrate=False, kb=fixture_kb())
+    yield tuoyu
+    await tuoyu.services["facilities"].close()
 
 
 class Chat:

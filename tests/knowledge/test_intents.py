@@ -16,6 +16,8 @@ def intents() -> IntentDetector:
     ("你好", "smalltalk"), ("您好！", "smalltalk"), ("谢谢", "smalltalk"), ("hi", "smalltalk"),
     ("附近有没有全日托的托育园", "facility_search"), ("帮我找个城关区的托儿所", "facility_search"),
     ("我想找离家近的计时托", "facility_search"), ("Find a half-day daycare near me", "facility_search"),
+    ("find a half-day place for my 14-month-old near 西关十字", "facility_search"),
+    ("Looking for a nursery in Anning", "facility_search"),
     ("七里河区的托育机构有哪些", "facility_search"),
     ("我要投诉一家托育机构", "complaint"), ("举报无证托育班", "complaint"),
     ("托育园的饭菜不卫生想反映", "complaint"), ("I want to report a daycare", "complaint"),

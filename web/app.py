@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,17 +18,19 @@ from web import chat, guide, site, staff, status, workers
 from web.pages import Pages, make_env
 from web.security import BodyLimit, GuessThrottle, Limits, SecurityHeaders, TokenBucket, secret_key
 
-log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 SESSION_COOKIE = "tuoyu_session"
 
 
-def create_app(tuoyu: Tuoyu, limits: Limits | None = None) -> Starlette:
-    """Routes, middleware and per-process state; the caller owns `tuoyu` (and closes it)."""
+def create_app(tuoyu: Tuoyu, limits: Limits | None = None, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """Routes (plus `extra_routes`, e.g. the Telegram webhook), middleware and per-process state.
+
+    The caller owns `tuoyu` (and closes it).
+    """
     limits = limits or Limits()
     settings = tuoyu.settings
     routes: list[BaseRoute] = [
-        *site.routes, *chat.routes, *guide.routes, *status.routes, *staff.routes,
+        *extra_routes, *site.routes, *chat.routes, *guide.routes, *status.routes, *staff.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [

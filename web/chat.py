@@ -58,14 +58,15 @@ def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
             raise BadRequest("button must be a button's data code")
         return session, Inbound(InboundKind.BUTTON, text=data, **common), lang
     if "location" in body:
-        return session, Inbound(InboundKind.LOCATION, **_coordinates(body["location"]), **common), lang
+        lat, lon = _coordinates(body["location"])
+        return session, Inbound(InboundKind.LOCATION, lat=lat, lon=lon, **common), lang
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         raise BadRequest("give text, button or location")
     return session, Inbound.message(text, **common), lang
 
 
-def _coordinates(raw: object) -> dict[str, float]:
+def _coordinates(raw: object) -> tuple[float, float]:
     if not isinstance(raw, dict):
         raise BadRequest("location must be {lat, lon}")
     try:
@@ -74,7 +75,7 @@ def _coordinates(raw: object) -> dict[str, float]:
         raise BadRequest("location must be {lat, lon}") from exc
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         raise BadRequest("location out of range")
-    return {"lat": lat, "lon": lon}
+    return lat, lon
 
 
 async def _process(request: Request, session: str, inbound: Inbound, lang: str | None) -> list[Reply]:

@@ -85,6 +85,10 @@ async def index(request: Request) -> Response:
 
 async def article_page(request: Request) -> Response:
     """GET /guide/{article}: the article with red flags, sources, review date, related, QR and Telegram link."""
+    return request.app.state.pages.cached(request, lambda: _article_page(request))
+
+
+def _article_page(request: Request) -> Response:
     article = _article(request)
     kb = request.app.state.tuoyu.kb
     ref = _ref(request)
@@ -103,7 +107,7 @@ async def poster(request: Request) -> Response:
     if raw_ref is not None and not REF.match(raw_ref):
         raise HTTPException(400, "ref must match [A-Za-z0-9_]{1,16}")
     pages = request.app.state.pages
-    lang = _article_context(article, request)["lang"]
+    lang = request_lang(request)
     web = page_url(request.app.state.tuoyu.settings.public_url, article.id, lang, raw_ref)
     link = deep_link(pages.bot_username, article.id, raw_ref)
     return pages.render(request, "guide_poster.html", article=article, web_url=web, deep_link=link,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from bot.i18n import Catalog, normalize_lang
 from web.security import csrf_token
@@ -37,8 +38,21 @@ def make_env(catalog: Catalog) -> Environment:
 class Pages:
     """Renders a template with the language, its words, the CSRF token and a URL helper."""
 
-    def __init__(self, env: Environment, catalog: Catalog, bot_username: str) -> None:
+    def __init__(self, env: Environment, catalog: Catalog, bot_username: str, cache_size: int = 512) -> None:
         self.env, self.catalog, self.bot_username = env, catalog, bot_username
+        self.cache_size = cache_size
+        self._cache: dict[tuple[str, str, str], bytes] = {}
+
+    def cached(self, request: Request, produce: Callable[[], Response]) -> Response:
+        """A page that depends only on its URL and language (guide pages): rendered once, then served from memory."""
+        key = (request.url.path, request.url.query, request_lang(request))
+        body = self._cache.get(key)
+        if body is None:
+            body = bytes(produce().body)
+            if len(self._cache) >= self.cache_size:
+                del self._cache[next(iter(self._cache))]
+            self._cache[key] = body
+        return Response(body, media_type="text/html; charset=utf-8", headers={"cache-control": "public, max-age=300"})
 
     def render(self, request: Request, template: str, status_code: int = 200, *, form: bool = False,
                **context: Any) -> HTMLResponse:

@@ -26,12 +26,19 @@ async def escalate_every(service: Any, stop: asyncio.Event, interval: float = ES
             await asyncio.wait_for(stop.wait(), interval)
 
 
+def runs_outbox(tuoyu: Tuoyu) -> bool:
+    """The web server delivers notifications unless a separate `tuoyu telegram` poller (which can reach
+    Telegram chats) does: with a token and no webhook URL, this process has no way to send to Telegram."""
+    settings = tuoyu.settings
+    return not (settings.telegram_enabled and not settings.webhook_url)
+
+
 @contextlib.asynccontextmanager
 async def background(tuoyu: Tuoyu) -> AsyncIterator[None]:
     """Run the outbox deliverer and the escalation job for as long as the context is open."""
     stop = asyncio.Event()
     jobs = []
-    if (outbox := tuoyu.services.get("outbox")) is not None:
+    if (outbox := tuoyu.services.get("outbox")) is not None and runs_outbox(tuoyu):
         jobs.append(asyncio.create_task(outbox.run(stop)))
     if (complaints := tuoyu.services.get("complaints")) is not None:
         jobs.append(asyncio.create_task(escalate_every(complaints, stop)))

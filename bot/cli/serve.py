@@ -15,16 +15,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 async def run(args: argparse.Namespace) -> int:
     import uvicorn
+    from starlette.routing import BaseRoute
+    from starlette.types import ASGIApp
 
     from bot.bootstrap import running
     from web.app import create_app
 
     async with running() as tuoyu:
-        app = create_app(tuoyu)
-        config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on",
-                                server_header=False, timeout_graceful_shutdown=5)
-        server = uvicorn.Server(config)
         host = f"[{args.host}]" if ":" in args.host else args.host
         print(f"Tuoyu web app on http://{host}:{args.port}/", file=sys.stdout, flush=True)
-        await server.serve()
+        if tuoyu.settings.webhook_url:  # imported only now: the web app runs without Telegram configured
+            from bot.channels.telegram.runtime import serve_webhook
+
+            def with_webhook(routes: list[BaseRoute]) -> ASGIApp:
+                return create_app(tuoyu, extra_routes=routes)
+
+            await serve_webhook(tuoyu, host=args.host, port=args.port, make_app=with_webhook)
+            return 0
+        config = uvicorn.Config(create_app(tuoyu), host=args.host, port=args.port, log_level="warning",
+                                lifespan="on", server_header=False, timeout_graceful_shutdown=5)
+        await uvicorn.Server(config).serve()
     return 0

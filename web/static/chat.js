@@ -11,6 +11,7 @@
   var photoInput = document.getElementById("photo");
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var lang = root.getAttribute("data-lang") || "zh";
+  var langSent = false;  // the page's language goes with the first message only; the chat remembers it
   var busy = false;
 
   function newSession() {
@@ -142,12 +143,13 @@
     root.classList.add("busy");
     try {
       payload.session = session;
-      payload.lang = lang;
+      if (!langSent) { payload.lang = lang; }
       var response = await fetch("/api/chat", {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload)
       });
       if (!response.ok) { throw new Error(String(response.status)); }
+      langSent = true;
       show(await response.json());
     } catch (e) {
       addNotice(root.getAttribute("data-failed"));

@@ -70,10 +70,10 @@ async def started(app: Application, tuoyu: Tuoyu, *, run_outbox: bool = True) ->
             await app.stop()
 
 
-async def run_polling(tuoyu: Tuoyu, stop: asyncio.Event | None = None) -> None:
+async def run_polling(tuoyu: Tuoyu, stop: asyncio.Event | None = None, app: Application | None = None) -> None:
     """Long polling until SIGTERM/SIGINT (or `stop`); updates already fetched are handled before exit."""
     stop = stop or asyncio.Event()
-    app = build_application(tuoyu)
+    app = app or build_application(tuoyu)
     async with started(app, tuoyu):
         assert app.updater is not None
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=30)
@@ -85,7 +85,7 @@ async def run_polling(tuoyu: Tuoyu, stop: asyncio.Event | None = None) -> None:
 
 async def serve_webhook(tuoyu: Tuoyu, *, host: str, port: int,
                         make_app: Callable[[list[BaseRoute]], ASGIApp] | None = None,
-                        graceful_s: float = 25.0) -> None:
+                        graceful_s: float = 25.0, app: Application | None = None) -> None:
     """Serve the webhook (alone, or inside `make_app(routes)`, e.g. the web app) until SIGTERM.
 
     Requests in flight finish before uvicorn returns, and the bot stops only after that.
@@ -93,7 +93,7 @@ async def serve_webhook(tuoyu: Tuoyu, *, host: str, port: int,
     settings = tuoyu.settings
     if not settings.webhook_url or not settings.webhook_secret:
         raise ValueError("TUOYU_WEBHOOK_URL and TUOYU_WEBHOOK_SECRET must both be set for webhook mode")
-    app = build_application(tuoyu, webhook=True)
+    app = app or build_application(tuoyu, webhook=True)
     routes = telegram_webhook_routes(app, tuoyu)
     asgi = make_app(routes) if make_app else Starlette(routes=routes)
     async with started(app, tuoyu, run_outbox=make_app is None):  # the web app runs its own worker

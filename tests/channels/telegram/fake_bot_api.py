@@ -404,5 +404,10 @@ class FakeBotApi:
                     await asyncio.wait_for(self._changed.wait(), remaining)
         return self.calls_of(method, since)
 
+    async def wait_for_counted(self, method: str, count: int, timeout: float = 120.0) -> None:
+        """In `count_only` mode: wait until `count` calls of `method` were counted."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.counts.get(method, 0) >= count), timeout)
+
     def texts(self, chat: int, since: int = 0) -> list[str]:
         return [c.params["text"] for c in self.calls_of("sendMessage", since) if int(c.params["chat_id"]) == chat]

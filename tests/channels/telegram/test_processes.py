@@ -26,9 +26,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def env_for(fake: FakeBotApi, tmp_path: Path, **extra: str) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared by the processes of this module, so the knowledge index cache is built once."""
+    return tmp_path_factory.mktemp("data")
+
+
+def env_for(fake: FakeBotApi, tmp_path: Path, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
-    env.update(TUOYU_TELEGRAM_TOKEN=TOKEN, TUOYU_TELEGRAM_API_URL=fake.base_url, TUOYU_DATA_DIR=str(tmp_path),
+    env.update(TUOYU_TELEGRAM_TOKEN=TOKEN, TUOYU_TELEGRAM_API_URL=fake.base_url, TUOYU_DATA_DIR=str(data_dir),
                TUOYU_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}", TUOYU_DEMO_DATA="0",
                TUOYU_BOT_USERNAME="TuoyuTestBot", PTB_TIMEDELTA="1", PYTHONPATH=str(ROOT), **extra)
     return env
@@ -57,9 +63,9 @@ def button_data(call_params: dict) -> set[str]:
     return {b["callback_data"] for row in call_params["reply_markup"]["inline_keyboard"] for b in row}
 
 
-async def test_sigkill_mid_conversation_then_restart_continues_and_sigterm_drains(fake: FakeBotApi,
-                                                                                  tmp_path: Path) -> None:
-    env = env_for(fake, tmp_path)
+async def test_sigkill_mid_conversation_then_restart_continues_and_sigterm_drains(fake: FakeBotApi, tmp_path: Path,
+                                                                                  data_dir: Path) -> None:
+    env = env_for(fake, tmp_path, data_dir)
     chat = 6006
     proc = await spawn(fake, env, ready="getUpdates")
     await fake.text(chat, "/find")
@@ -89,9 +95,9 @@ async def test_sigkill_mid_conversation_then_restart_continues_and_sigterm_drain
     assert {int(c.params["chat_id"]) for c in fake.calls_of("sendMessage", since)} == set(range(7000, 7006))
 
 
-async def test_webhook_sigterm_handles_requests_in_flight(fake: FakeBotApi, tmp_path: Path) -> None:
+async def test_webhook_sigterm_handles_requests_in_flight(fake: FakeBotApi, tmp_path: Path, data_dir: Path) -> None:
     port = free_port()
-    env = env_for(fake, tmp_path, TUOYU_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
+    env = env_for(fake, tmp_path, data_dir, TUOYU_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
                   TUOYU_WEBHOOK_SECRET=SECRET)
     proc = await spawn(fake, env, "--webhook", "--port", str(port), ready="setWebhook")
     await fake.text(8000, "/start")  # delivered (with retries) once uvicorn listens

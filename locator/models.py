@@ -15,7 +15,8 @@ class Facility(Base):
     """A childcare facility (托育机构) from the registry, an import, or the synthetic demo set."""
 
     __tablename__ = "facility"
-    __table_args__ = (Index("ix_facility_cell", "cell"), Index("ix_facility_district", "district"))
+    __table_args__ = (Index("ix_facility_cell", "cell"), Index("ix_facility_district", "district"),
+                      Index("ix_facility_lat_lon", "lat", "lon"))
 
     registry_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # 备案号
     name: Mapped[str] = mapped_column(String(200))

@@ -23,8 +23,9 @@ from storage.database import Database
 START_M = 2_000.0
 #: Beyond this radius the whole table is searched (nothing nearer was found anyway).
 LAST_M = 1_000_000.0
-#: Up to this many grid rows the prefilter is one indexed `cell BETWEEN` range per row; above, a lat/lon box.
-MAX_ROWS = 200
+#: Up to this many grid rows (≈ 2.2 km each) the prefilter is one indexed `cell BETWEEN` range per row;
+#: above, a box on the (lat, lon) index. Range counts are padded to a power of two to bound statement shapes.
+MAX_ROWS = 32
 
 
 @dataclass(frozen=True)
@@ -103,17 +104,19 @@ def _spatial(lat: float, lon: float, radius_m: float | None) -> tuple[int, dict[
     box = around(lat, lon, radius_m)
     ranges = list(box.cell_ranges())
     if len(ranges) <= MAX_ROWS:
+        shape = 1 << (len(ranges) - 1).bit_length()
+        ranges += [ranges[-1]] * (shape - len(ranges))
         params = {f"lo{i}": lo for i, (lo, _) in enumerate(ranges)}
         params.update({f"hi{i}": hi for i, (_, hi) in enumerate(ranges)})
-        return len(ranges), params
+        return shape, params
     return 0, {"s": box.south, "n": box.north, "w": box.west, "e": box.east}
 
 
 def _wider(radius: float, found: int, need: int) -> float:
-    """The next radius: enough for `need` at the density seen so far, and at least 1.5 times wider."""
+    """The next radius: enough for `need` at the density seen so far (clusters thin out, so generously)."""
     if found == 0:
-        return radius * 4
-    return max(radius * 1.5, radius * math.sqrt(need / found) * 1.3)
+        return radius * 5
+    return radius * max(2.0, math.sqrt(need / found) * 1.5)
 
 
 def _nearest(conn: Connection, lat: float, lon: float, filters: Filters, limit: int, offset: int,

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, BotCommand, CallbackQuery, LinkPreviewOptions, Message, ReplyKeyboardRemove, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -107,7 +117,7 @@ class TelegramBot:
         for reply in replies:
             messages = render(reply)
             for message in messages:
-                markup = message.markup
+                markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = message.markup
                 if markup is None and chat_id in self._location_shown and not wants_location:
                     markup = ReplyKeyboardRemove()
                     self._location_shown.discard(chat_id)

@@ -70,8 +70,8 @@ def to_inbound(message: Message, bot_username: str) -> Inbound | None:
         return Inbound(InboundKind.TEXT, text=text, channel=CHANNEL, lang_hint=_lang(message))
     if not private and not _mentions(message, bot_username):
         return None
-    if message.location or message.venue:
-        where = message.venue.location if message.venue else message.location
+    where = message.venue.location if message.venue else message.location
+    if where is not None:
         return Inbound(InboundKind.LOCATION, lat=where.latitude, lon=where.longitude, channel=CHANNEL,
                        lang_hint=_lang(message))
     if message.photo:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, delete, update
+from sqlalchemy import BigInteger, CursorResult, DateTime, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,12 +45,13 @@ class UpdateLedger:
         insert = pg_insert if self.db.is_postgres else sqlite_insert
         stmt = insert(ProcessedUpdate).values(update_id=update_id, received_at=now).on_conflict_do_nothing()
         async with self.db.session() as session:
-            if (await session.execute(stmt)).rowcount == 1:
+            inserted: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
+            if inserted.rowcount == 1:
                 return Claim.NEW
             row = await session.get(ProcessedUpdate, update_id)
             if row is None or row.handled_at is not None:
                 return Claim.DONE
-            stale = await session.execute(
+            stale: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
                 update(ProcessedUpdate)
                 .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.handled_at.is_(None),
                        ProcessedUpdate.received_at < now - self.lease)
@@ -64,5 +66,6 @@ class UpdateLedger:
     async def prune(self, keep: timedelta = KEEP) -> int:
         """Forget ids older than Telegram would ever redeliver."""
         async with self.db.session() as session:
-            result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < utcnow() - keep))
+            result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+                delete(ProcessedUpdate).where(ProcessedUpdate.received_at < utcnow() - keep))
             return result.rowcount or 0

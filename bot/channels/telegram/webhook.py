@@ -8,7 +8,7 @@ import logging
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.ext import Application
 
@@ -21,7 +21,7 @@ PATH = "/telegram/webhook"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
-def telegram_webhook_routes(app_ptb: Application, tuoyu: Tuoyu, path: str = PATH) -> list[Route]:
+def telegram_webhook_routes(app_ptb: Application, tuoyu: Tuoyu, path: str = PATH) -> list[BaseRoute]:
     """Starlette routes for the webhook; every request is refused while no secret is configured.
 
     The update is acknowledged only after its handlers ran, so a crash makes Telegram redeliver it;

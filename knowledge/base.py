@@ -18,11 +18,11 @@ log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).parent
 
 #: Below this the best article is not trusted at all (fallback); chosen with benchmarks/qa.py.
-FALLBACK_BELOW = 0.22
-#: Below this, or with a close runner-up, the user is asked to choose (clarify).
-ANSWER_FROM = 0.38
-#: A runner-up within this ratio of the best makes the question ambiguous.
-AMBIGUOUS_RATIO = 0.92
+FALLBACK_BELOW = 0.15
+#: Below this the user is asked to choose (clarify) instead of getting an answer.
+ANSWER_FROM = 0.2
+#: Runners-up within this ratio of the best are offered beside the answer ("did you mean").
+CLOSE_RATIO = 0.9
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Decision:
     """How to answer: one article, a choice of up to 3, or a fallback (with the reason)."""
 
     kind: str  # "answer" | "clarify" | "fallback"
-    hits: list[Hit] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)  # for answers: the best, then close runners-up
     reason: str = ""  # for fallbacks: "adult", "dose", "diagnosis", "unrelated", "unknown"
 
     @property
@@ -86,14 +86,10 @@ class KnowledgeBase:
         if not hits or hits[0].score < FALLBACK_BELOW:
             return Decision("fallback", hits, reason="unknown")
         best = hits[0]
-        close = [h for h in hits[1:3] if h.score >= best.score * AMBIGUOUS_RATIO and h.score >= FALLBACK_BELOW]
-        if best.score < ANSWER_FROM or close:
-            choices = [best, *[h for h in hits[1:3] if h.score >= FALLBACK_BELOW]]
-            if len(choices) > 1:
-                return Decision("clarify", choices[:3])
-            if best.score < ANSWER_FROM:
-                return Decision("clarify", choices)
-        return Decision("answer", [best, *hits[1:]])
+        if best.score < ANSWER_FROM:
+            return Decision("clarify", [h for h in hits[:3] if h.score >= FALLBACK_BELOW])
+        close = [h for h in hits[1:3] if h.score >= best.score * CLOSE_RATIO]
+        return Decision("answer", [best, *close])
 
 
 def fingerprint(folder: Path) -> str:

@@ -25,7 +25,7 @@ STOP_CHARS = frozenset("的了吗呢吧啊呀么是在有我你他她它们这�
 #: Particles that glue phrases: a bigram with one of them ("准是", "的话") says nothing.
 FUNCTION_CHARS = frozenset("的了吗呢吧啊呀么是")
 
-KIND_WEIGHTS = {"n": 1.3, "t": 1.6, "b": 1.0, "w": 1.0, "u": 0.2, "p": 0.3}
+KIND_WEIGHTS = {"n": 0.8, "t": 1.6, "b": 1.0, "w": 1.0, "u": 0.2, "p": 0.3}
 
 _PINYIN_SYLLABLE = re.compile(
     r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|"
@@ -66,7 +66,8 @@ class Featurizer:
     """Features of a normalised string, given the domain terms to match whole."""
 
     def __init__(self, terms: Iterable[str], pinyin: bool = True) -> None:
-        ordered = sorted({t for t in terms if len(t) >= 2}, key=len, reverse=True)
+        # Ages and other numbers are `n:` features; as terms they would count twice.
+        ordered = sorted({t for t in terms if len(t) >= 2 and not any(c.isdigit() for c in t)}, key=len, reverse=True)
         self.terms = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self.pinyin = pinyin
 

@@ -87,7 +87,12 @@ class Engine:
         lang = turn.lang
         if decision.kind == "answer" and decision.best:
             turn.state.last_candidates = []
-            return article_reply(decision.best.article, lang, self.catalog, self.kb, decision.best.score)
+            reply = article_reply(decision.best.article, lang, self.catalog, self.kb, decision.best.score)
+            close = [Button(str(h.article.text("title", lang)), f"a:{h.article.id}") for h in decision.hits[1:]]
+            if close:  # a near tie: answer the best, offer the others first
+                reply.buttons = (close + [b for b in reply.buttons if b not in close])[:4]
+                reply.candidates = [h.article.id for h in decision.hits]
+            return reply
         if decision.kind == "clarify":
             hits = decision.hits
             turn.state.last_candidates = [h.article.id for h in hits]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.bootstrap import Tuoyu
+from knowledge.base import Decision
+from knowledge.retrieval import Hit
 from tests.channels.telegram.fake_bot_api import FakeBotApi, utf16_len, visible_text
 
 CHAT = 1001
@@ -32,7 +37,11 @@ async def test_question_gets_an_escaped_html_answer(bot: FakeBotApi) -> None:
     assert keyboard[0][0]["callback_data"] == "a:vaccine_dtap"
 
 
-async def test_ambiguous_question_offers_choices_then_answers_the_pressed_one(bot: FakeBotApi) -> None:
+async def test_ambiguous_question_offers_choices_then_answers_the_pressed_one(
+        bot: FakeBotApi, tuoyu: Tuoyu, monkeypatch: pytest.MonkeyPatch) -> None:
+    # When to ask back is the knowledge base's tuning; here it is pinned so the Telegram side is what is tested.
+    hits = [Hit(tuoyu.kb.articles[a], 0.3, "") for a in ("vaccine_dtap", "vaccine_hepb")]
+    monkeypatch.setattr(tuoyu.kb, "decide", lambda text: Decision("clarify", hits))
     await bot.text(CHAT, "宝宝疫苗打几针")
     call = await bot.wait_for_call("sendMessage", sent_to(CHAT))
     data = [b["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
@@ -133,7 +142,8 @@ async def test_user_html_is_escaped_in_replies(bot: FakeBotApi) -> None:
     assert "<b>" not in call.params["text"]
 
 
-async def test_failing_handler_logs_and_apologises(bot: FakeBotApi, tuoyu, monkeypatch) -> None:
+async def test_failing_handler_logs_and_apologises(bot: FakeBotApi, tuoyu: Tuoyu,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database on fire")
 

@@ -21,6 +21,11 @@ PACKAGE = Path(__file__).parent
 FALLBACK_BELOW = 0.15
 #: Below this the user is asked to choose (clarify) instead of getting an answer.
 ANSWER_FROM = 0.2
+#: Long narratives (symptoms, history, then the question) spread their weight over many words, so
+#: their best scores run lower; from this many characters the cut-offs below apply instead.
+LONG_FROM = 60
+LONG_FALLBACK_BELOW = 0.10
+LONG_ANSWER_FROM = 0.13
 #: Runners-up within this ratio of the best are offered beside the answer ("did you mean").
 CLOSE_RATIO = 0.9
 
@@ -83,11 +88,13 @@ class KnowledgeBase:
         if out is not None:
             return Decision("fallback", reason=out.reason)
         hits = self.retriever.search(text, limit=5)
-        if not hits or hits[0].score < FALLBACK_BELOW:
+        long = len(text) >= LONG_FROM
+        floor, answer_from = (LONG_FALLBACK_BELOW, LONG_ANSWER_FROM) if long else (FALLBACK_BELOW, ANSWER_FROM)
+        if not hits or hits[0].score < floor:
             return Decision("fallback", hits, reason="unknown")
         best = hits[0]
-        if best.score < ANSWER_FROM:
-            return Decision("clarify", [h for h in hits[:3] if h.score >= FALLBACK_BELOW])
+        if best.score < answer_from:
+            return Decision("clarify", [h for h in hits[:3] if h.score >= floor])
         close = [h for h in hits[1:3] if h.score >= best.score * CLOSE_RATIO]
         return Decision("answer", [best, *close])
 

@@ -1,0 +1,64 @@
+"""The public question set and our development set, through the real engine and knowledge base.
+
+Scored like shared/eval/score.py: the reply kind must match and every must_mention item must
+appear (any of its `|` alternatives). Every emergency row must pass.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from bot.cli.ask import reply_object
+from bot.engine.engine import Engine
+from bot.engine.types import Inbound, State
+from bot.i18n import default_catalog
+from knowledge.base import KnowledgeBase
+
+HERE = Path(__file__).parent
+PUBLIC = HERE.parents[2] / "shared" / "eval" / "questions.jsonl"
+DEV = HERE / "dev_questions.jsonl"
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def passes(row: dict, reply: dict) -> bool:
+    facts = all(any(fold(alt) in fold(reply["text"]) for alt in item.split("|")) for item in row["must_mention"])
+    return reply["kind"] == row["expect_kind"] and facts
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(KnowledgeBase.load(), default_catalog())
+
+
+async def run(engine: Engine, path: Path) -> tuple[float, list[str]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    failed_emergencies, passed = [], 0
+    for row in rows:
+        lang = row.get("lang") or "zh"
+        replies, _ = await engine.handle(Inbound.message(row["text"]), State(lang=lang, lang_set=True))
+        ok = passes(row, reply_object(replies))
+        passed += ok
+        if row["expect_kind"] == "emergency" and not ok:
+            failed_emergencies.append(row["id"])
+    return passed / len(rows), failed_emergencies
+
+
+async def test_public_set(engine: Engine) -> None:
+    if not PUBLIC.exists():
+        pytest.skip("shared/eval is not beside this checkout")
+    share, missed = await run(engine, PUBLIC)
+    assert not missed, f"emergencies missed: {missed}"
+    assert share >= 0.95
+
+
+async def test_development_set(engine: Engine) -> None:
+    share, missed = await run(engine, DEV)
+    assert not missed, f"emergencies missed: {missed}"
+    assert share >= 0.85

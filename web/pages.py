@@ -52,10 +52,12 @@ class Pages:
             if len(self._cache) >= self.cache_size:
                 del self._cache[next(iter(self._cache))]
             self._cache[key] = body
-        return Response(body, media_type="text/html; charset=utf-8", headers={"cache-control": "public, max-age=300"})
+        return Response(body, media_type="text/html; charset=utf-8",
+                        headers={"cache-control": "public, max-age=300", "vary": "Accept-Language"})
 
     def render(self, request: Request, template: str, status_code: int = 200, *, form: bool = False,
                **context: Any) -> HTMLResponse:
+        """The page in the request's language (or `lang=`); `form` pages get a CSRF token and are never cached."""
         lang = context.pop("lang", None) or request_lang(request)
 
         def t(key: str, **values: object) -> str:

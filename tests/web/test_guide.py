@@ -39,6 +39,16 @@ async def test_article_page_has_everything(client: httpx.AsyncClient) -> None:
     assert str(qr_svg("https://t.me/TestTuoyuBot?start=g-illness_fever")) in html
 
 
+async def test_article_pages_are_cacheable_per_language(client: httpx.AsyncClient) -> None:
+    first = await client.get("/guide/illness_fever")
+    again = await client.get("/guide/illness_fever")
+    assert first.text == again.text and "public" in again.headers["cache-control"]
+    assert again.headers["vary"] == "Accept-Language"
+    assert "set-cookie" not in again.headers
+    english = await client.get("/guide/illness_fever", headers={"accept-language": "en"})
+    assert english.text != first.text
+
+
 async def test_non_health_article_has_no_red_flag_box(client: httpx.AsyncClient) -> None:
     html = (await client.get("/guide/leave_maternity_national")).text
     assert 'id="red-flags"' not in html

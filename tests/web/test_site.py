@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from sqlalchemy import text
 
 from bot.bootstrap import Tuoyu
+from bot.settings import Settings
 from storage.database import Database
+from web.security import secret_key
 
 
 async def test_healthz_ok(client: httpx.AsyncClient) -> None:
@@ -67,3 +71,11 @@ async def test_unknown_page_is_404_page(client: httpx.AsyncClient) -> None:
 
 async def test_wrong_method_is_405(client: httpx.AsyncClient) -> None:
     assert (await client.delete("/guide")).status_code == 405
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, secret_key="")
+    key = secret_key(settings)
+    assert len(key) >= 40 and secret_key(settings) == key
+    assert (tmp_path / "web-secret.key").stat().st_mode & 0o077 == 0
+    assert secret_key(Settings(data_dir=tmp_path, secret_key="given")) == "given"

@@ -106,7 +106,7 @@ class _Plot:
     def __init__(self, labels: Sequence[str], top: float, width: float, height: float, unit: str) -> None:
         self.step = nice_step(top)
         self.top = self.step * max(1, math.ceil(top / self.step))
-        self.left = max(text_width(fmt(self.top, unit), 10), text_width("0", 10)) + 8
+        self.left = max(text_width(fmt(self.top, unit), 11), text_width("0", 11)) + 8
         self.right, self.y0, self.y1 = width - 8, TITLE_H + 8, height
         self.labels, self.unit = labels, unit
         self.slot = (self.right - self.left) / max(1, len(labels))
@@ -124,13 +124,13 @@ class _Plot:
             value = k * self.step
             y = self.y(value)
             out.append(f'<path d="M{num(self.left)} {num(y)}H{num(self.right)}" stroke="{GRID}"/>'
-                       f'<text x="{num(self.left - 4)}" y="{num(y + 3.5)}" font-size="10" fill="{MUTED}" '
+                       f'<text x="{num(self.left - 4)}" y="{num(y + 4)}" font-size="11" fill="{MUTED}" '
                        f'text-anchor="end">{text(fmt(value, self.unit))}</text>')
-        widest = max((text_width(label, 10) for label in self.labels), default=0)
+        widest = max((text_width(label, 11) for label in self.labels), default=0)
         every = max(1, math.ceil((widest + 4) / self.slot))
         for index, label in enumerate(self.labels):
             if index % every == 0:
-                out.append(f'<text class="x-label" x="{num(self.x(index))}" y="{num(self.y1 + 14)}" font-size="10" '
+                out.append(f'<text class="x-label" x="{num(self.x(index))}" y="{num(self.y1 + 15)}" font-size="11" '
                            f'fill="{MUTED}" text-anchor="middle">{text(label)}</text>')
         return out
 
@@ -181,7 +181,7 @@ def stacked_chart(title: str, labels: Sequence[str], series: Sequence[Series], *
                              f"</title></rect>")
                 base += value
         if totals[i]:
-            parts.append(f'<text class="total" x="{num(plot.x(i))}" y="{num(plot.y(totals[i]) - 3)}" font-size="10" '
+            parts.append(f'<text class="total" x="{num(plot.x(i))}" y="{num(plot.y(totals[i]) - 3)}" font-size="11" '
                          f'fill="{INK}" text-anchor="middle">{text(fmt(totals[i], unit))}</text>')
         body.append(f'<g class="column" data-label={attr(label)} data-total="{fmt(totals[i])}">'
                     + "".join(parts) + "</g>")
@@ -215,14 +215,16 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, d
             runs[-1].append((x, y))
             near = [v for v in (s.values[i - 1] if i else None, s.values[i + 1] if i + 1 < len(s.values) else None)
                     if v is not None]
-            label_y = y + 14 if near and value < sum(near) / len(near) else y - 6  # below a dip, above a peak
+            label_y = y + 15 if near and value < sum(near) / len(near) else y - 6  # below a dip, above a peak
             points.append(f'<g class="point" data-label={attr(labels[i])} data-value="{fmt(value)}">'
                           f"<title>{text(labels[i])} · {text(s.name)}: {text(fmt(value, unit))}</title>"
                           f'<circle cx="{num(x)}" cy="{num(y)}" r="3" fill="{colour}"/>'
-                          f'<text x="{num(x)}" y="{num(label_y)}" font-size="9.5" fill="{colour}" text-anchor="middle" '
+                          f'<text x="{num(x)}" y="{num(label_y)}" font-size="11" fill="{colour}" text-anchor="middle" '
                           f'stroke="#fff" stroke-width="2.5" paint-order="stroke">{text(fmt(value))}</text></g>')
         d = "".join("M" + "L".join(f"{num(x)} {num(y)}" for x, y in run) for run in runs if len(run) > 1)
         line = f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2"/>' if d else ""
         body.append(f'<g class="series" data-series={attr(s.name)}>{line}{"".join(points)}</g>')
+    if len(series) == 1:  # the title names the only line
+        return _svg(title, desc, width, height + 24, body)
     legend, legend_h = _legend([s.name for s in series], colours, height + 24, width)
     return _svg(title, desc, width, height + 24 + legend_h, body + legend)

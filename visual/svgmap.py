@@ -252,12 +252,12 @@ def _centre_marks(centre: Centre, frame: Frame, boxes: _Boxes) -> list[str]:
     boxes.take((cx - 8, cy - 8, cx + 8, cy + 8))
     candidates = [(cx + dx, cy + dy, anchor) for dx, anchor in ((12, "start"), (-12, "end"))
                   for dy in (4, -10, 18)]
-    half = text_width(centre.label, 12) / 2 + 4
+    half = text_width(centre.label, 13) / 2 + 4
     mid = min(max(cx, half), frame.width - half)  # centred under or over the point, kept inside the view
     candidates += [(mid, cy + dy, "middle") for dy in (-14, 26, -30, 42)]
-    at = _free_spot(boxes, candidates, centre.label, 12, frame.width, frame.height)
+    at = _free_spot(boxes, candidates, centre.label, 13, frame.width, frame.height)
     if at:
-        marks.append(_halo_text(at[0], at[1], centre.label, 12, CENTRE, anchor=at[2], weight="bold",
+        marks.append(_halo_text(at[0], at[1], centre.label, 13, CENTRE, anchor=at[2], weight="bold",
                                 cls="centre-label"))
     return marks
 
@@ -275,16 +275,16 @@ def _area_labels(areas: Sequence[Area], cells: list[list[Edge]], owner: list[int
                 continue
             seat = max(visible)[1]
         at = _free_spot(boxes, [(seat[0], seat[1] + dy, "middle") for dy in (0, -16, 16, -32, 32)],
-                        area.name, 13, frame.width, frame.height)
+                        area.name, 14, frame.width, frame.height)
         if at:
-            labels.append(_halo_text(at[0], at[1], area.name, 13, INK, weight="bold", cls="district-label"))
+            labels.append(_halo_text(at[0], at[1], area.name, 14, INK, weight="bold", cls="district-label"))
     if frame.span_m <= SUBDISTRICT_NAMES_BELOW_M:
         for area in areas:
             for spot in area.spots[1:]:
                 x, y = frame.xy(spot.lat, spot.lon)
-                if frame.inside((x, y)) and _free_spot(boxes, [(x, y - 4, "middle")], spot.name, 10, frame.width,
+                if frame.inside((x, y)) and _free_spot(boxes, [(x, y - 4, "middle")], spot.name, 11, frame.width,
                                                        frame.height):
-                    labels.append(_halo_text(x, y - 4, spot.name, 10, "#6b7680", cls="spot-label"))
+                    labels.append(_halo_text(x, y - 4, spot.name, 11, "#5f6b75", cls="spot-label"))
     return labels
 
 
@@ -298,7 +298,7 @@ def _pin(pin: Pin, at: Point, href: str) -> str:
     """A numbered disc inside a link, with a wider invisible tap target."""
     x, y = at
     digits = str(pin.number)
-    size = 12 if len(digits) == 1 else 11 if len(digits) == 2 else 9
+    size = 13 if len(digits) == 1 else 11 if len(digits) == 2 else 9
     return (f'<a class="pin" href={attr(href)} xlink:href={attr(href)} data-id={attr(pin.id)} '
             f'data-number="{pin.number}"><title>{text(f"{pin.number}. {pin.label}")}</title>'
             f'<circle cx="{num(x)}" cy="{num(y)}" r="{num(PIN_R + 8)}" fill="#fff" fill-opacity="0"/>'
@@ -336,12 +336,12 @@ def render_map(areas: Sequence[Area], pins: Sequence[Pin] = (), centre: Centre |
                if math.dist(at, true_at) > 0.5]
     pin_svg += [_pin(pin, at, link.format(id=pin.id)) for pin, at in zip(pins, pin_points, strict=True)]
     north = (f'<g class="north"><path d="M{width - 13} 6l5 12h-10z" fill="{INK}"/>'
-             + _halo_text(width - 13, 29, "N", 10, INK) + "</g>")
-    total_h = height + (20 if note else 0)
+             + _halo_text(width - 13, 30, "N", 11, INK) + "</g>")
+    total_h = height + (22 if note else 0)
     footer = ""
     if note:
-        footer = (f'<rect y="{height}" width="{width}" height="20" fill="#fff"/>'
-                  f'<text class="note" x="6" y="{height + 14}" font-size="10" fill="#6b7680">{text(note)}</text>')
+        footer = (f'<rect y="{height}" width="{width}" height="22" fill="#fff"/>'
+                  f'<text class="note" x="6" y="{height + 15}" font-size="11" fill="#5f6b75">{text(note)}</text>')
     ident = uid(title, [(p.id, p.lat, p.lon) for p in pins], centre)
     desc = "; ".join(f"{p.number}. {p.label}" for p in pins) or title
     if note:

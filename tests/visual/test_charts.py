@@ -94,3 +94,12 @@ def test_escaping_and_mismatched_input() -> None:
 def test_number_helpers() -> None:
     assert [nice_step(v) for v in (0, 3, 7, 13, 40, 950)] == [1, 1, 2, 5, 10, 500]
     assert fmt(3.0) == "3" and fmt(2.25, " h") == "2.2 h" and fmt(None) == "–"
+
+
+def test_text_is_readable_on_a_phone() -> None:
+    lines = [Series("受理", (2, None, 3, 1)), Series("办结", (5, 6, None, 4))]
+    for svg in (stacked_chart("t", WEEKS, [Series("a", (1, 2, 3, 4))]), line_chart("t", WEEKS, lines),
+                bar_chart("t", ["城关区"], [3])):
+        root = parse(svg)
+        assert float(root.get("width", "0")) == 360
+        assert min(float(t.get("font-size", "0")) for t in root.iter("{http://www.w3.org/2000/svg}text")) >= 11

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
 
-from sqlalchemy import BigInteger, CursorResult, DateTime, delete, update
+from sqlalchemy import BigInteger, DateTime, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,28 +43,27 @@ class UpdateLedger:
         now = utcnow()
         insert = pg_insert if self.db.is_postgres else sqlite_insert
         stmt = insert(ProcessedUpdate).values(update_id=update_id, received_at=now).on_conflict_do_nothing()
-        async with self.db.session() as session:
-            inserted: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
-            if inserted.rowcount == 1:
+        async with self.db.engine.begin() as conn:  # Core statements: no ORM session on the hot path
+            if (await conn.execute(stmt)).rowcount == 1:
                 return Claim.NEW
-            row = await session.get(ProcessedUpdate, update_id)
-            if row is None or row.handled_at is not None:
+            handled = (await conn.execute(select(ProcessedUpdate.handled_at)
+                                          .where(ProcessedUpdate.update_id == update_id))).first()
+            if handled is None or handled[0] is not None:
                 return Claim.DONE
-            stale: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+            stale = await conn.execute(
                 update(ProcessedUpdate)
                 .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.handled_at.is_(None),
                        ProcessedUpdate.received_at < now - self.lease)
-                .values(received_at=now).execution_options(synchronize_session=False))
+                .values(received_at=now))
             return Claim.NEW if stale.rowcount == 1 else Claim.BUSY
 
     async def done(self, update_id: int) -> None:
-        async with self.db.session() as session:
-            await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id)
-                                  .values(handled_at=utcnow()))
+        async with self.db.engine.begin() as conn:
+            await conn.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id)
+                               .values(handled_at=utcnow()))
 
     async def prune(self, keep: timedelta = KEEP) -> int:
         """Forget ids older than Telegram would ever redeliver."""
-        async with self.db.session() as session:
-            result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
-                delete(ProcessedUpdate).where(ProcessedUpdate.received_at < utcnow() - keep))
+        async with self.db.engine.begin() as conn:
+            result = await conn.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < utcnow() - keep))
             return result.rowcount or 0

@@ -70,12 +70,13 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
     """Connect, migrate, seed demo data where configured, and wire the engine."""
     settings = settings or Settings.from_env()
     db = db or Database(settings.database_url)
-    if migrate:
-        await db.upgrade()
-    if settings.demo_data:
-        from locator.demo import seed_demo
+    async with db.exclusive("tuoyu-startup"):  # instances starting together migrate and seed one by one
+        if migrate:
+            await db.upgrade()
+        if settings.demo_data:
+            from locator.demo import seed_demo
 
-        await seed_demo(db)  # only into an empty facility table
+            await seed_demo(db)  # only into an empty facility table
     kb = kb or KnowledgeBase.load(cache_dir=settings.data_dir / "cache")
     catalog = default_catalog()
     services: dict[str, Any] = {"share": ShareService(db)}

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.engine import Engine
 from bot.engine.types import Inbound, InboundKind, Reply, State
+from bot.observability import bind, count_replies
 from storage.database import Database
 from storage.models import Conversation, QuestionLog
 
@@ -53,6 +54,12 @@ class Conversations:
 
     async def process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
         """Handle one action in order with the chat's other actions; state saved before replying."""
+        with bind(chat=chat_key):
+            replies = await self._process(chat_key, inbound)
+        count_replies(inbound, replies)
+        return replies
+
+    async def _process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
         async with self._gate, self._chat_lock(chat_key):
             if not self.db.is_postgres:  # one process owns an SQLite file: the asyncio lock suffices
                 state = await self.load(chat_key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -77,6 +78,27 @@ class Database:
         except Exception:  # any driver error means "not answering"
             log.warning("database ping failed", exc_info=True)
             return False
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """One process at a time runs the block (e.g. migrate and seed at start-up) across every instance.
+
+        A session advisory lock on PostgreSQL; SQLite needs none, since one process owns the file.
+        """
+        if not self.is_postgres:
+            yield
+            return
+        from sqlalchemy import text
+
+        key = {"k": zlib.crc32(name.encode()) - 2**31}
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(:k)"), key)
+            await conn.commit()
+            try:
+                yield
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
+                await conn.commit()
 
     async def upgrade(self) -> None:
         """Create or migrate the schema to the newest revision of every branch."""

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import ask, chat, complaints, db, facilities, kb, serve, share, staff, telegram
+from bot.observability import configure_logging
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: exit 0 on success, 2 on usage errors (argparse), 1 with a one-line reason."""
     os.environ.setdefault("PTB_TIMEDELTA", "1")
-    logging.basicConfig(level=os.environ.get("TUOYU_LOG_LEVEL", "WARNING"), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(os.environ.get("TUOYU_LOG_LEVEL", "WARNING"), os.environ.get("TUOYU_LOG_FORMAT", "text"))
     args = build_parser().parse_args(argv)
     try:
         result = args.func(args)

@@ -160,7 +160,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"updates": args.updates, "runs": args.runs, "chats": CHATS, "in_flight": IN_FLIGHT}
     with tempfile.TemporaryDirectory() as tmp:
         for bot in ("echo", "tuoyu"):
-            for mode in ("polling", "webhook"):
+            for mode in args.modes:
                 child = Child(bot, mode, Path(tmp))
                 await child.start()
                 try:
@@ -177,7 +177,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                         print(f"{bot:6s} RSS after {child.sent} updates: {rss:.1f} MB", file=sys.stderr)
                 finally:
                     await child.stop()
-    for mode in ("polling", "webhook"):
+    for mode in args.modes:
         for ms in (0, 50):
             ours, echo = results[f"tuoyu/{mode}/{ms}ms"], results[f"echo/{mode}/{ms}ms"]
             results[f"ratio/{mode}/{ms}ms"] = round(ours["updates_per_s"] / echo["updates_per_s"], 2)
@@ -190,6 +190,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rss-updates", type=int, default=5000)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--modes", nargs="+", choices=("polling", "webhook"), default=["polling", "webhook"])
     parser.add_argument("--child", nargs=3, metavar=("BOT", "MODE", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

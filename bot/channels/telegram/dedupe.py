@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -38,12 +40,15 @@ class UpdateLedger:
 
     def __init__(self, db: Database, lease: timedelta = LEASE) -> None:
         self.db, self.lease = db, lease
+        # SQLite has one writer: queue our statements here rather than in SQLite's busy-wait, which can
+        # time out under load. PostgreSQL needs no such guard.
+        self._sqlite_writer = contextlib.nullcontext() if db.is_postgres else asyncio.Lock()
 
     async def claim(self, update_id: int) -> Claim:
         now = utcnow()
         insert = pg_insert if self.db.is_postgres else sqlite_insert
         stmt = insert(ProcessedUpdate).values(update_id=update_id, received_at=now).on_conflict_do_nothing()
-        async with self.db.engine.begin() as conn:  # Core statements: no ORM session on the hot path
+        async with self._sqlite_writer, self.db.engine.begin() as conn:  # Core: no ORM session on the hot path
             if (await conn.execute(stmt)).rowcount == 1:
                 return Claim.NEW
             handled = (await conn.execute(select(ProcessedUpdate.handled_at)
@@ -58,12 +63,12 @@ class UpdateLedger:
             return Claim.NEW if stale.rowcount == 1 else Claim.BUSY
 
     async def done(self, update_id: int) -> None:
-        async with self.db.engine.begin() as conn:
+        async with self._sqlite_writer, self.db.engine.begin() as conn:
             await conn.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id)
                                .values(handled_at=utcnow()))
 
     async def prune(self, keep: timedelta = KEEP) -> int:
         """Forget ids older than Telegram would ever redeliver."""
-        async with self.db.engine.begin() as conn:
+        async with self._sqlite_writer, self.db.engine.begin() as conn:
             result = await conn.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < utcnow() - keep))
             return result.rowcount or 0

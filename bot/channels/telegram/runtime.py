@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.bootstrap import Tuoyu
-from bot.channels.telegram.app import build_application, tuoyu_bot
+from bot.channels.telegram.app import IN_FLIGHT, build_application, tuoyu_bot
 from bot.channels.telegram.dedupe import UpdateLedger
 from bot.channels.telegram.notify import TelegramNotifier
 from bot.channels.telegram.webhook import telegram_webhook_routes
@@ -25,7 +25,7 @@ from bot.channels.telegram.webhook import telegram_webhook_routes
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 3600.0
-MAX_CONNECTIONS = 40
+MAX_CONNECTIONS = IN_FLIGHT  # more parallel deliveries would only wait inside the update processor
 
 
 class Server(uvicorn.Server):

@@ -81,10 +81,10 @@ class Found:
 
 
 @cache
-def _candidates(filters: Filters, ranges: int) -> Select[Any]:
+def _candidates(filters: Filters, ranges: int) -> Select[str, float, float]:
     """The candidate query for one filter set and number of cell ranges (0: a lat/lon box, -1: all rows),
     built once per shape so SQLAlchemy's compiled cache is hit."""
-    query = select(Facility.registry_id, Facility.lat, Facility.lon).where(*filters.sql())
+    query: Select[str, float, float] = select(Facility.registry_id, Facility.lat, Facility.lon).where(*filters.sql())
     if ranges > 0:
         return query.where(or_(*(Facility.cell.between(bindparam(f"lo{i}"), bindparam(f"hi{i}"))
                                  for i in range(ranges))))

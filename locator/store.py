@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 
 from locator.model import FacilityRecord, care_codes
 from locator.models import Facility
@@ -34,7 +34,8 @@ async def load(db: Database, rows: list[dict[str, Any]], *, replace: bool = Fals
     async with db.session() as session:
         existing: dict[str, str] = {}
         if replace:
-            result.removed = (await session.execute(delete(Facility))).rowcount or 0
+            result.removed = await session.scalar(select(func.count()).select_from(Facility)) or 0
+            await session.execute(delete(Facility))
         else:
             for part in _chunks([r["registry_id"] for r in rows], CHUNK):
                 found = await session.execute(
@@ -43,7 +44,7 @@ async def load(db: Database, rows: list[dict[str, Any]], *, replace: bool = Fals
         new = [{**r, "updated_at": now} for r in rows if r["registry_id"] not in existing]
         changed = [{**r, "updated_at": now} for r in rows
                    if r["registry_id"] in existing and existing[r["registry_id"]] != r["content_hash"]]
-        table = Facility.__table__
+        table = cast(Table, Facility.__table__)
         for part in _chunks(new, CHUNK):  # Core executemany: no per-row ORM bookkeeping
             await session.execute(insert(table), part)
         by_id = update(table).where(table.c.registry_id == bindparam("_id"))
@@ -62,7 +63,7 @@ async def count(db: Database) -> int:
         return (await session.execute(select(func.count()).select_from(Facility))).scalar_one()
 
 
-def record(row: Mapping[str, Any]) -> FacilityRecord:
+def record(row: Mapping[str, Any] | Any) -> FacilityRecord:
     """A table row (as a mapping) as the plain record search and cards use."""
     get = row.__getitem__
     return FacilityRecord(

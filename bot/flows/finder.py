@@ -37,7 +37,7 @@ class FinderFlow:
 
     name = "finder"
     prefix = "f"
-    commands = ("find",)
+    commands: tuple[str, ...] = ("find",)
 
     def __init__(self, service: FacilityService) -> None:
         self.service = service

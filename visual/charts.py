@@ -150,13 +150,17 @@ def _legend(names: Sequence[str], colours: Sequence[str], y: float, width: float
 
 
 def stacked_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, desc: str = "", unit: str = "",
-                  width: float = 360, height: float = 200, empty: str = "No data") -> str:
-    """One column per label (e.g. a week) stacked by series (e.g. category), total written on top."""
+                  width: float = 360, height: float = 200, empty: str = "No data",
+                  colours: Sequence[str] = PALETTE) -> str:
+    """One column per label (e.g. a week) stacked by series (e.g. category), total written on top.
+
+    Each series keeps its colour (`colours`, in series order) whether or not the others have figures.
+    """
     for s in series:
         if len(s.values) != len(labels):
             raise ValueError(f"series {s.name!r}: one value per label")
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
-    shown = [(s, PALETTE[n % len(PALETTE)]) for n, s in enumerate(series) if any(s.values)]
+    shown = [(s, colours[n % len(colours)]) for n, s in enumerate(series) if any(s.values)]
     summary = "; ".join(
         f"{label}: {fmt(total, unit)}" + (" (" + ", ".join(f"{s.name} {fmt(s.values[i], unit)}" for s, _ in shown
                                                           if s.values[i]) + ")" if total else "")

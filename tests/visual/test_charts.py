@@ -47,8 +47,10 @@ def test_stacked_columns_sum_to_their_totals() -> None:
 
 
 def test_column_heights_share_one_scale() -> None:
-    root = parse(stacked_chart("open vs overdue", ["A", "B"], [Series("open", (4, 1)), Series("overdue", (4, 0))]))
+    root = parse(stacked_chart("open vs overdue", ["A", "B"], [Series("open", (4, 1)), Series("overdue", (4, 0))],
+                               colours=("#00f", "#f00")))
     rects = root.findall(".//svg:rect[@class='segment']", NS)
+    assert [r.get("fill") for r in rects] == ["#00f", "#f00", "#00f"]
     heights = [float(r.get("height", "0")) for r in rects]
     assert heights[0] == pytest.approx(heights[1]) and heights[2] == pytest.approx(heights[0] / 4, abs=0.1)
 

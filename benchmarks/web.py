@@ -43,6 +43,7 @@ class Round:
     seconds: float
     latencies: list[float]
     server_cpu: float = 0.0  # seconds of server CPU (user + system) spent in the round
+    client_cpu: float = 0.0  # the load generator's own CPU: near one core means the client is the limit
     scheduled: int = 0  # open loop: requests due within the round
 
     @property
@@ -141,17 +142,19 @@ async def serve(port: int) -> None:
 
 def measured(server: psutil.Process, base: str, kind: str, args: argparse.Namespace, rate: float | None) -> Round:
     """One round, with the server process's CPU time over it."""
-    before = server.cpu_times()
+    before, client_before = server.cpu_times(), time.process_time()
     result = asyncio.run(run_round(base, kind, args.concurrency, args.duration, rate))
     after = server.cpu_times()
     result.server_cpu = (after.user - before.user) + (after.system - before.system)
+    result.client_cpu = time.process_time() - client_before
     return result
 
 
 def report(name: str, rounds: list[Round]) -> None:
     for n, r in enumerate(rounds, 1):
         print(f"  {name} round {n}: {r.rps:7.1f} req/s  p50 {r.pct(0.5):6.1f} ms  p99 {r.pct(0.99):6.1f} ms  "
-              f"errors {r.errors}/{r.requests}  server CPU {r.cpu_ms:.2f} ms/request"
+              f"errors {r.errors}/{r.requests}  server CPU {r.cpu_ms:.2f} ms/request  "
+              f"client CPU {r.client_cpu / r.seconds:.0%} of a core"
               + (f"  sent {r.requests} of {r.scheduled}" if r.scheduled else ""))
     print(f"{name} median: {statistics.median(r.rps for r in rounds):7.1f} req/s  "
           f"p50 {statistics.median(r.pct(0.5) for r in rounds):6.1f} ms  "
@@ -167,6 +170,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--rate", type=float, default=300.0, help="total req/s of the open-loop latency run")
+    parser.add_argument("--only", choices=("chat", "guide"), help="measure one route")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -182,6 +186,8 @@ def main() -> None:
             server = psutil.Process(proc.pid)
             print(f"server pid {proc.pid}, {args.concurrency} concurrent sessions, {args.duration:.0f} s rounds")
             for name, kind in (("/api/chat", "chat"), ("/guide/{article}", "guide")):
+                if args.only and args.only != kind:
+                    continue
                 asyncio.run(run_round(base, kind, args.concurrency, 3.0))  # warm-up
                 for label, rate in (("capacity", None), (f"at {args.rate:.0f} req/s", args.rate)):
                     rounds = [measured(server, base, kind, args, rate) for _ in range(args.rounds)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import select
@@ -155,3 +156,20 @@ async def test_deactivated_staff_is_logged_out(client: httpx.AsyncClient, filed:
     async with tuoyu.db.session() as s:
         (await s.execute(select(Staff).where(Staff.name == "wang"))).scalar_one().active = False
     assert (await client.get("/staff")).status_code == 303
+
+
+async def test_overdue_cases_come_first(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
+    service = tuoyu.services["complaints"]
+    now = service.clock
+    service.clock = lambda: now() - timedelta(days=40)
+    try:
+        late = await service.file(Submission(
+            draft_id="late", category="hygiene_health", facility_name="超期托育", district="城关区",
+            description="一个多月前的投诉，至今没有处理。", happened="上个月"))
+    finally:
+        service.clock = now
+    await login(client)
+    html = (await client.get("/staff")).text
+    assert html.index(late.tracking) < html.index(filed.tracking)
+    only = (await client.get("/staff?overdue=1")).text
+    assert late.tracking in only and filed.tracking not in only

@@ -14,7 +14,8 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import Tuoyu
-from web import chat, guide, site, staff, status, workers
+from web import chat, guide, metrics, site, staff, status, workers
+from web.errors import DatabaseOutage
 from web.pages import Pages, make_env
 from web.security import BodyLimit, GuessThrottle, Limits, SecurityHeaders, TokenBucket, secret_key
 
@@ -30,11 +31,13 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None, extra_routes: Sequenc
     limits = limits or Limits()
     settings = tuoyu.settings
     routes: list[BaseRoute] = [
-        *extra_routes, *site.routes, *chat.routes, *guide.routes, *status.routes, *staff.routes,
+        *extra_routes, *site.routes, *chat.routes, *guide.routes, *status.routes, *staff.routes, *metrics.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
+        Middleware(metrics.RequestTimer),
         Middleware(SecurityHeaders),
+        Middleware(DatabaseOutage, catalog=tuoyu.catalog),
         Middleware(BodyLimit, default=limits.body_bytes, overrides={"/api/chat/photo": limits.upload_bytes + 65536}),
         Middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie=SESSION_COOKIE,
                    max_age=12 * 3600, same_site="lax", https_only=settings.public_url.startswith("https://")),

@@ -7,7 +7,7 @@ import pytest
 from bot.bootstrap import Tuoyu
 from knowledge.base import Decision
 from knowledge.retrieval import Hit
-from tests.channels.telegram.fake_bot_api import FakeBotApi, utf16_len, visible_text
+from tests.channels.telegram.fake_bot_api import ApiError, FakeBotApi, utf16_len, visible_text
 
 CHAT = 1001
 
@@ -151,3 +151,11 @@ async def test_failing_handler_logs_and_apologises(bot: FakeBotApi, tuoyu: Tuoyu
     await bot.text(CHAT, "产假有多少天")
     call = await bot.wait_for_call("sendMessage", sent_to(CHAT))
     assert "抱歉" in call.params["text"]
+
+
+async def test_flood_limit_is_retried_by_the_rate_limiter(bot: FakeBotApi) -> None:
+    bot.faults["sendMessage"] = [ApiError(429, "Too Many Requests: retry after 1", retry_after=1)]
+    await bot.text(CHAT, "产假有多少天")
+    refused, retried = await bot.wait_for_count("sendMessage", 2)
+    assert refused.params["text"] == retried.params["text"]
+    assert "98" in retried.params["text"]

@@ -1,8 +1,9 @@
 """Turn normalised text into weighted features: Chinese has no spaces, so no single tokeniser fits.
 
 A feature is a string with a kind prefix: `b:` character bigram, `u:` single character, `t:` a
-domain term found by longest match, `n:` an age or duration (3个月, 2岁), `w:` a Latin word or number, `p:` a pinyin bigram (typo and
-homophone tolerance: 产价 and 产假 share `p:chan jia`). `benchmarks/qa.py` compares the mixes.
+domain term found by longest match, `n:` an age or duration (3个月, 2岁), `w:` a Latin word or
+number, `p:` a pinyin bigram (typo and homophone tolerance: 产价 and 产假 share `p:chan jia`).
+`benchmarks/qa.py` compares the mixes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from functools import cache
 from pathlib import Path
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
-_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(个月|月龄|月大|月|周岁|岁半|岁|周|天|-?months?|-?mos?\b|-?years?|-?yrs?\b|-?weeks?|-?days?)")
+_AGE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(个月|月龄|月大|月|周岁|岁半|岁|周|天|-?months?|-?mos?\b|-?years?|-?yrs?\b|-?weeks?|-?days?)"
+)
 _EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "thirty": 30}
 _EN_NUMBER = re.compile(r"\b(" + "|".join(_EN_NUMBERS) + r")\b(?=[ -]?(months?|years?|weeks?|days?))")

@@ -18,7 +18,6 @@ from knowledge.features import Featurizer, is_pinyin, weight_of_kind
 from knowledge.model import Article
 from knowledge.normalize import Normalizer
 
-
 #: Share of the maximum weight an unknown feature of each kind adds to the question's weight.
 UNKNOWN_SHARE = {"t": 1.0, "w": 0.5, "b": 0.15}
 

@@ -22,6 +22,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 360, "height": 780}
+TIMEOUT_MS = 60_000  # generous: CI machines are small and shared
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 ARTICLE = "feeding_formula_prep"
 QUESTION = "奶粉怎么冲才正确"
@@ -89,6 +90,7 @@ def phone(browser: object, server: str) -> Iterator[object]:
     """A fresh phone-sized browser context (its own cookies and localStorage)."""
     context = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN",  # type: ignore[attr-defined]
                                   device_scale_factor=2, is_mobile=True, has_touch=True)
+    context.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     page = context.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -129,9 +131,10 @@ def test_guide_page_with_qr_code(phone: object) -> None:
 
 def test_guide_works_without_javascript(browser: object, server: str) -> None:
     context = browser.new_context(viewport=PHONE, base_url=server, java_script_enabled=False)  # type: ignore[attr-defined]
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto("/guide")
-    page.fill("#q", "冲奶粉水温")
+    page.fill("#q", "冲奶粉的水要多少度")  # one of the article's own question variants
     page.locator("form.search button").click()
     page.locator(f'#results a[href^="/guide/{ARTICLE}"]').first.click()
     assert page.url.split("?")[0].endswith(f"/guide/{ARTICLE}")
@@ -230,7 +233,9 @@ def test_complaint_filed_handled_and_tracked(phone: object, browser: object, ser
     pin = re.search(r"查询码：(\d{6})", filed).group(1)  # type: ignore[union-attr]
     shot(page, "complaint-filed")
 
-    staff = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN").new_page()  # type: ignore[attr-defined]
+    staff_context = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN")  # type: ignore[attr-defined]
+    staff_context.set_default_timeout(TIMEOUT_MS)
+    staff = staff_context.new_page()
     staff.goto("/staff/login")
     staff.fill("#name", "wang")
     staff.fill("#password", PASSWORD)

@@ -12,14 +12,20 @@ import re
 import zlib
 from weakref import WeakValueDictionary
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.engine.engine import Engine
 from bot.engine.types import Inbound, InboundKind, Reply, State
 from bot.observability import bind, count_replies
+from storage.base import utcnow
 from storage.database import Database
 from storage.models import Conversation, QuestionLog
+
+CONVERSATION = Conversation.__table__
+QUESTIONS = QuestionLog.__table__
 
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{3,4}-?\d{7,8}|\d{17}[\dXx])(?!\d)")
 LOGGED_KINDS = {"answer", "clarify", "fallback", "emergency"}
@@ -48,9 +54,13 @@ class Conversations:
         return lock
 
     async def load(self, chat_key: str) -> State:
-        async with self.db.session() as session:
-            row = await session.get(Conversation, chat_key)
-            return State.from_dict(row.state if row else None)
+        async with self.db.engine.connect() as conn:
+            return await self._read(conn, chat_key)
+
+    @staticmethod
+    async def _read(conn: AsyncConnection, chat_key: str) -> State:
+        raw = (await conn.execute(select(CONVERSATION.c.state).where(CONVERSATION.c.chat_key == chat_key))).scalar()
+        return State.from_dict(raw)
 
     async def process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
         """Handle one action in order with the chat's other actions; state saved before replying."""
@@ -60,33 +70,34 @@ class Conversations:
         return replies
 
     async def _process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
+        # Core statements, one round trip each: this runs for every message on every channel.
         async with self._gate, self._chat_lock(chat_key):
             if not self.db.is_postgres:  # one process owns an SQLite file: the asyncio lock suffices
                 state = await self.load(chat_key)
                 replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
-                async with self.db.session() as session:
-                    await self._save(session, chat_key, inbound, replies, new_state)
+                async with self.db.engine.begin() as conn:
+                    await self._save(conn, chat_key, inbound, replies, new_state)
                 return replies
-            async with self.db.session() as session:  # the advisory lock lives as long as this transaction
+            async with self.db.engine.begin() as conn:  # the advisory lock lives as long as this transaction
                 key = zlib.crc32(chat_key.encode()) - 2**31
-                await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-                row = await session.get(Conversation, chat_key)
-                state = State.from_dict(row.state if row else None)
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+                state = await self._read(conn, chat_key)
                 replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
-                await self._save(session, chat_key, inbound, replies, new_state)
+                await self._save(conn, chat_key, inbound, replies, new_state)
             return replies
 
-    async def _save(self, session: AsyncSession, chat_key: str, inbound: Inbound, replies: list[Reply],
+    async def _save(self, conn: AsyncConnection, chat_key: str, inbound: Inbound, replies: list[Reply],
                     state: State) -> None:
-        row = await session.get(Conversation, chat_key)
-        if row is None:
-            session.add(Conversation(chat_key=chat_key, state=state.to_dict(), version=1))
-        else:
-            row.state = state.to_dict()
-            row.version += 1
+        upsert = (pg_insert if self.db.is_postgres else sqlite_insert)(CONVERSATION).values(
+            chat_key=chat_key, state=state.to_dict(), version=1, updated_at=utcnow())
+        await conn.execute(upsert.on_conflict_do_update(
+            index_elements=[CONVERSATION.c.chat_key],
+            set_={"state": upsert.excluded.state, "version": CONVERSATION.c.version + 1,
+                  "updated_at": upsert.excluded.updated_at},
+        ))
         if inbound.kind is InboundKind.TEXT and replies and replies[0].kind in LOGGED_KINDS:
             first = replies[0]
-            session.add(QuestionLog(
+            await conn.execute(insert(QUESTIONS).values(
                 channel=inbound.channel, lang=state.lang, text=scrub(inbound.text),
                 normalized=scrub(self.engine.kb.intents.clean(inbound.text)), kind=first.kind,
                 article=first.article, score=first.score,
@@ -94,7 +105,5 @@ class Conversations:
 
     async def forget(self, chat_key: str) -> None:
         """Drop a chat's state (used by tests and by privacy requests)."""
-        async with self.db.session() as session:
-            row = (await session.execute(select(Conversation).where(Conversation.chat_key == chat_key))).scalar()
-            if row is not None:
-                await session.delete(row)
+        async with self.db.engine.begin() as conn:
+            await conn.execute(delete(CONVERSATION).where(CONVERSATION.c.chat_key == chat_key))

@@ -81,7 +81,7 @@ def query_points(count: int, seed: int) -> list[tuple[float, float, Filters]]:
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def open_db(backend: str, pg_url: str, workdir: Path) -> tuple[Database, str | None]:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from complaints.models import Complaint, Outbox
 from storage.models import Conversation
-from tests.conftest import PG_URL
+from tests.conftest import ON_POSTGRES, PG_URL
 from tests.reliability.cluster import (
     SECRET_HEADER,
     WEBHOOK_SECRET,
@@ -94,7 +94,7 @@ def postgres_stopped() -> Iterator[None]:
             time.sleep(0.5)
 
 
-@pytest.mark.skipif(not (shutil.which("pg_ctlcluster") and os.path.isdir("/etc/postgresql")
+@pytest.mark.skipif(not (ON_POSTGRES and shutil.which("pg_ctlcluster") and os.path.isdir("/etc/postgresql")
                          and make_url(PG_URL).host in ("127.0.0.1", "localhost") and os.geteuid() == 0),
                     reason="needs the local PostgreSQL cluster and root to stop and start it")
 async def test_postgres_down_for_ten_seconds_under_traffic(instances: list[Instance], pg_url: str,

@@ -60,7 +60,7 @@ class TelegramBot:
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
-        if message is None:
+        if message is None or message.chat is None:  # a malformed update (the webhook takes any JSON)
             return
         inbound = to_inbound(message, context.bot.username)
         if inbound is None:
@@ -71,12 +71,14 @@ class TelegramBot:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query: CallbackQuery = update.callback_query  # type: ignore[assignment]
+        if not query.id:
+            return
         await query.answer()
         message = query.message
-        if not isinstance(message, Message) or not query.data:
+        if not isinstance(message, Message) or message.chat is None or not query.data:
             return  # an inline-mode message or a message too old to read: nothing to continue
         inbound = Inbound(InboundKind.BUTTON, text=query.data, channel=CHANNEL,
-                          lang_hint=query.from_user.language_code)
+                          lang_hint=query.from_user.language_code if query.from_user else None)
         await self._converse(context, message.chat.id, message.chat.type == ChatType.PRIVATE, inbound)
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

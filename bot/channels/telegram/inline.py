@@ -42,8 +42,8 @@ def article_result(article: Article, lang: str, bot_username: str, open_label: s
 
 async def answer_inline(tuoyu: Tuoyu, query: InlineQuery, bot_username: str) -> None:
     """Search the knowledge base; an empty query offers only the button that opens the bot."""
-    lang = normalize_lang(query.from_user.language_code)
-    text = query.query.strip()[:200]
+    lang = normalize_lang(query.from_user.language_code if query.from_user else None)
+    text = (query.query or "").strip()[:200]
     hits = tuoyu.kb.retriever.search(text, limit=RESULTS) if text else []
     open_label = tuoyu.catalog.get("tg_inline_open", lang)
     results = [article_result(h.article, lang, bot_username, open_label) for h in hits]

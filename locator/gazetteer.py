@@ -11,7 +11,6 @@ from typing import Any
 
 import yaml
 import zhconv
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from locator.geo import haversine_m
@@ -59,6 +58,8 @@ def _latin_key(text: str) -> str:
 
 
 def _syllables(text: str) -> list[str]:
+    from pypinyin import lazy_pinyin  # its phrase table takes ~0.2 s to import: only when matching places
+
     return [s.lower() for s in lazy_pinyin(text)]
 
 

@@ -12,6 +12,7 @@ from knowledge.emergency import EmergencyDetector
 from knowledge.intents import IntentDetector
 from knowledge.loader import ARTICLES, load_articles
 from knowledge.model import Article
+from knowledge.normalize import t2s_table, use_t2s
 from knowledge.retrieval import Hit, Retriever
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,11 @@ class KnowledgeBase:
         self.retriever = Retriever(articles)
         self.intents = intents or IntentDetector.default()
         self.emergency = emergency or EmergencyDetector.default()
+        self.t2s = t2s_table()  # pickled with the index so a warm start skips zhconv
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        use_t2s(self.t2s)
 
     @classmethod
     def load(cls, folder: Path = ARTICLES, cache_dir: Path | None = None) -> KnowledgeBase:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from knowledge.normalize import LongestMatch
+
 _CJK = re.compile(r"[\u3400-\u9fff]+")
 _AGE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(个月|月龄|月大|月|周岁|岁半|岁|周|天|-?months?|-?mos?\b|-?years?|-?yrs?\b|-?weeks?|-?days?)"
@@ -71,7 +73,7 @@ class Featurizer:
     def __init__(self, terms: Iterable[str], pinyin: bool = True) -> None:
         # Ages and other numbers are `n:` features; as terms they would count twice.
         ordered = sorted({t for t in terms if len(t) >= 2 and not any(c.isdigit() for c in t)}, key=len, reverse=True)
-        self.terms = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self.terms = LongestMatch(ordered) if ordered else None
         self.pinyin = pinyin
 
     def __call__(self, text: str) -> set[str]:
@@ -100,7 +102,7 @@ class Featurizer:
             return text
         found = self.terms.findall(text)
         feats.update("t:" + term for term in found)
-        return self.terms.sub(" ", text) if found else text
+        return self.terms.sub(text, lambda _: " ") if found else text
 
 
 def _age(match: re.Match[str]) -> str:

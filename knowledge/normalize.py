@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
 import yaml
-import zhconv
 
 DATA = Path(__file__).with_name("data")
 
@@ -50,12 +49,68 @@ def _digits(match: re.Match[str]) -> str:
     return match.group(0) if value is None else str(value)
 
 
+_T2S: dict[int, str] = {}
+
+
+def t2s_table() -> dict[int, str]:
+    """Traditional → simplified, character by character, from zhconv's zh-CN dictionary.
+
+    Loading zhconv's JSON costs ~0.2 s; the knowledge index pickles this table and hands it back
+    through `use_t2s`, so a warm start never loads zhconv at all.
+    """
+    if not _T2S:
+        from zhconv import zhconv
+        table = zhconv.getdict("zh-cn")
+        _T2S.update({ord(k): v for k, v in table.items() if len(k) == 1 and len(v) == 1})
+    return _T2S
+
+
+def use_t2s(table: dict[int, str]) -> None:
+    """Adopt a table built earlier (from the knowledge cache)."""
+    if not _T2S:
+        _T2S.update(table)
+
+
 def fold(text: str) -> str:
     """NFKC, lower case, invisible characters removed, traditional → simplified, 三个月 → 3个月."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
     if any("\u4e00" <= c <= "\u9fff" for c in text):
-        text = zhconv.convert(text, "zh-cn")
+        text = text.translate(t2s_table())
     return _CN_NUMBER.sub(_digits, text)
+
+
+class LongestMatch:
+    """Leftmost-longest matching of many phrases by dictionary look-up.
+
+    A regular expression of a thousand alternatives takes long to compile at every start-up;
+    a set of phrases and a scan over at most `longest` characters per position does not.
+    """
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self.phrases = frozenset(p for p in phrases if p)
+        self.lengths = sorted({len(p) for p in self.phrases}, reverse=True)
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of each match, left to right, longest first, not overlapping."""
+        i, n = 0, len(text)
+        while i < n:
+            for length in self.lengths:
+                if i + length <= n and text[i : i + length] in self.phrases:
+                    yield i, i + length
+                    i += length
+                    break
+            else:
+                i += 1
+
+    def sub(self, text: str, replace: Callable[[str], str]) -> str:
+        out, last = [], 0
+        for start, end in self.spans(text):
+            out += [text[last:start], replace(text[start:end])]
+            last = end
+        return "".join(out) + text[last:] if out else text
+
+    def findall(self, text: str) -> list[str]:
+        return [text[start:end] for start, end in self.spans(text)]
 
 
 class Rewriter:
@@ -63,13 +118,10 @@ class Rewriter:
 
     def __init__(self, mapping: Mapping[str, str]) -> None:
         self.mapping = {k: v for k, v in mapping.items() if k}
-        alternatives = sorted(self.mapping, key=len, reverse=True)
-        self.pattern = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+        self.matcher = LongestMatch(self.mapping)
 
     def __call__(self, text: str) -> str:
-        if self.pattern is None:
-            return text
-        return self.pattern.sub(lambda m: self.mapping[m.group(0)], text)
+        return self.matcher.sub(text, self.mapping.__getitem__)
 
 
 def synonym_map(table: Mapping[str, Iterable[str]]) -> dict[str, str]:

@@ -32,7 +32,7 @@ class Catalog:
         for path in sorted(folder.glob("*.yaml")):
             lang = path.stem.rsplit(".", 1)[-1]
             if lang in merged:
-                merged[lang].update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+                merged[lang].update(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {})
         return cls(merged)
 
     def get(self, key: str, lang: str = "zh", **values: object) -> str:

@@ -81,7 +81,7 @@ class RoutingTable:
 
     @classmethod
     def load(cls, path: Path = ROUTING_FILE) -> RoutingTable:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         rules = {code: Rule(r["department"], tuple(r.get("also_notify") or ()), bool(r.get("urgent")),
                             " ".join(str(r.get("basis", "")).split()))
                  for code, r in raw["categories"].items()}

@@ -94,7 +94,7 @@ class Gazetteer:
 
     @classmethod
     def load(cls, path: Path = DATA) -> Gazetteer:
-        return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return cls(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
 
     @staticmethod
     @cache

@@ -21,11 +21,18 @@ def card(hit: Hit) -> dict[str, Any]:
 
 
 class FacilityService:
-    """Search around a point or a typed place; the gazetteer is loaded once."""
+    """Search around a point or a typed place; the gazetteer is loaded once, when first needed."""
 
     def __init__(self, db: Database, gazetteer: Gazetteer | None = None) -> None:
         self.db = db
-        self.gazetteer = gazetteer or Gazetteer.default()
+        self._gazetteer = gazetteer
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """Built on first use: its pinyin index costs a second at start-up of every command otherwise."""
+        if self._gazetteer is None:
+            self._gazetteer = Gazetteer.default()
+        return self._gazetteer
 
     def place(self, text: str) -> Match | None:
         return self.gazetteer.find(text)

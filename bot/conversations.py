@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import zlib
+from dataclasses import replace
 from weakref import WeakValueDictionary
 
 from sqlalchemy import delete, insert, select, text
@@ -64,6 +65,8 @@ class Conversations:
 
     async def process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
         """Handle one action in order with the chat's other actions; state saved before replying."""
+        if "\x00" in inbound.text or "\x00" in inbound.args:  # PostgreSQL text and JSONB cannot hold U+0000
+            inbound = replace(inbound, text=inbound.text.replace("\x00", ""), args=inbound.args.replace("\x00", ""))
         with bind(chat=chat_key):
             replies = await self._process(chat_key, inbound)
         count_replies(inbound, replies)

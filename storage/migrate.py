@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from alembic import command
-from alembic.config import Config
 
 if TYPE_CHECKING:
     from storage.database import Database
@@ -14,16 +13,54 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config(connection: Any = None) -> Config:
+def alembic_config(connection: Any = None) -> Any:
     """An Alembic config pointing at our migrations; the connection is handed to env.py."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
 
 
+_FIELD = re.compile(r"^(revision|down_revision|depends_on)\s*=\s*(.+)$", re.MULTILINE)
+
+
+def recorded_heads() -> set[str]:
+    """What `alembic_version` holds once every branch is applied, read from the files without Alembic.
+
+    A revision that others extend or depend on is not recorded; importing Alembic to learn this
+    costs a quarter second at every start-up, so the files are read directly.
+    """
+    revisions, referenced = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        fields = {k: ast.literal_eval(v.strip()) for k, v in _FIELD.findall(path.read_text(encoding="utf-8"))}
+        revisions.add(fields["revision"])
+        for key in ("down_revision", "depends_on"):
+            value = fields.get(key)
+            referenced.update([value] if isinstance(value, str) else list(value or ()))
+    return revisions - referenced
+
+
+async def at_heads(db: Database) -> bool:
+    """True when the schema is already current (the common case at start-up)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        async with db.engine.connect() as conn:
+            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            return {row[0] for row in rows} == recorded_heads()
+    except DBAPIError:  # no version table yet
+        return False
+
+
 async def upgrade(db: Database, revision: str = "heads") -> None:
     """Upgrade to `revision` (all branch heads by default) inside one transaction."""
+    if revision == "heads" and await at_heads(db):
+        return
+    from alembic import command
+
     async with db.engine.begin() as conn:
         await conn.run_sync(lambda sync_conn: command.upgrade(alembic_config(sync_conn), revision))
 

@@ -40,3 +40,10 @@ async def test_conversation_state_round_trips_json(database: Database) -> None:
 
 async def test_ping(database: Database) -> None:
     assert await database.ping()
+
+
+async def test_fast_start_path_agrees_with_alembic(database: Database) -> None:
+    from storage.migrate import at_heads, recorded_heads
+
+    assert recorded_heads() == await current(database)
+    assert await at_heads(database)

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import Tuoyu
-from web import chat, guide, metrics, site, staff, status, workers
+from web import chat, facility, guide, metrics, site, staff, staff_charts, status, workers
 from web.errors import DatabaseOutage
 from web.pages import Pages, make_env
 from web.security import BodyLimit, GuessThrottle, Limits, SecurityHeaders, TokenBucket, secret_key
@@ -32,6 +32,7 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None, extra_routes: Sequenc
     settings = tuoyu.settings
     routes: list[BaseRoute] = [
         *extra_routes, *site.routes, *chat.routes, *guide.routes, *status.routes, *staff.routes, *metrics.routes,
+        *staff_charts.routes, *facility.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [

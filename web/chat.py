@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from bot.cli.ask import reply_object
 from bot.engine.types import Inbound, InboundKind, Reply
+from web.maps import add_maps
 from web.security import client_ip, csrf_ok
 from web.uploads import UploadRejected, store_photo
 
@@ -96,7 +97,9 @@ async def api_chat(request: Request) -> Response:
         session, inbound, lang = parse_inbound(json.loads(await request.body()))
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and BadRequest are ValueErrors
         return error(400, str(exc) if isinstance(exc, BadRequest) else "malformed JSON")
-    return json_response(chat_payload(await _process(request, session, inbound, lang)))
+    payload = chat_payload(await _process(request, session, inbound, lang))
+    await add_maps(request, f"web:{session}", payload)
+    return json_response(payload)
 
 
 async def api_photo(request: Request) -> Response:

@@ -57,10 +57,11 @@
     return root.getAttribute("data-m").replace("{m}", String(Math.round(metres)));
   }
 
-  function facilityCard(f) {
+  function facilityCard(f, number) {
     var card = el("li", "card facility");
     card.setAttribute("data-id", f.id || "");
     var head = el("div", "card-head");
+    head.appendChild(el("span", "num", number));
     head.appendChild(el("strong", "", f.name));
     if (f.demo) { head.appendChild(el("span", "badge demo", root.getAttribute("data-demo"))); }
     card.appendChild(head);
@@ -85,6 +86,11 @@
         actions.appendChild(link);
       }
     });
+    if (f.id) {
+      var details = el("a", "details", root.getAttribute("data-details"));
+      details.href = "/facility/" + encodeURIComponent(f.id) + "?lang=" + lang;
+      actions.appendChild(details);
+    }
     if (actions.childNodes.length) { card.appendChild(actions); }
     return card;
   }
@@ -100,8 +106,19 @@
     var facilities = reply.data && reply.data.facilities;
     item.appendChild(el("p", "", facilities && facilities.length ? headline(reply) : reply.text));
     if (facilities && facilities.length) {
+      if (reply.map_svg) {  // drawn by our server from our own data; pins link to the cards below
+        var map = el("figure", "map");
+        map.innerHTML = reply.map_svg;
+        map.appendChild(el("figcaption", "meta", root.getAttribute("data-map-tap")));
+        item.appendChild(map);
+      }
       var list = el("ol", "cards");
-      facilities.forEach(function (f) { list.appendChild(facilityCard(f)); });
+      var first = (reply.data.offset || 0) + 1;
+      facilities.forEach(function (f, i) {
+        var card = facilityCard(f, first + i);
+        if (reply.map_anchor) { card.id = reply.map_anchor + f.id; }
+        list.appendChild(card);
+      });
       item.appendChild(list);
     }
     if (reply.buttons && reply.buttons.length) {

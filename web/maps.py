@@ -1,0 +1,74 @@
+"""Finder maps for the web chat and facility pages: our gazetteer's districts, the search point, numbered results."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from starlette.requests import Request
+
+from locator.gazetteer import Gazetteer
+from locator.model import FacilityRecord
+from visual.svgmap import Area, Centre, Pin, Spot, render_map
+
+#: How far off a search point may be, by gazetteer accuracy (gazetteer.yaml); "district" means only the seat
+#: is known, which no circle would describe honestly, so none is drawn.
+UNCERTAINTY_M = {"point": 100.0, "seat": 500.0, "subdistrict": 2000.0}
+
+Translate = Callable[..., str]
+
+
+@cache
+def lanzhou_areas(lang: str) -> tuple[Area, ...]:
+    """Each district with its seat and the subdistrict points we trust (not those standing in for the seat)."""
+    gazetteer = Gazetteer.default()
+    areas = []
+    for code, district in gazetteer.districts.items():
+        name = district.name
+        if lang == "en":
+            name = next((a for a in district.aliases if a.isascii()), name)
+        spots = [Spot(name, district.lat, district.lon)]
+        spots += [Spot(p.name, p.lat, p.lon) for p in gazetteer.places
+                  if p.kind == "subdistrict" and p.district_code == code and p.accuracy != "district"]
+        areas.append(Area(name, tuple(spots)))
+    return tuple(areas)
+
+
+def finder_map(data: dict[str, Any], lang: str, t: Translate, link: str = "#fac-{id}") -> str | None:
+    """The map for a finder reply's `data` (cards with lat/lon, the centre), or None when it has no results."""
+    facilities: Sequence[dict[str, Any]] = data.get("facilities") or []
+    if not facilities:
+        return None
+    first = int(data.get("offset") or 0) + 1
+    pins = [Pin(str(f["id"]), n, str(f["name"]), float(f["lat"]), float(f["lon"]))
+            for n, f in enumerate(facilities, first)]
+    raw = data.get("center") or {}
+    centre = None
+    if "lat" in raw and "lon" in raw:
+        centre = Centre(float(raw["lat"]), float(raw["lon"]), str(raw.get("label") or ""),
+                        UNCERTAINTY_M.get(str(raw.get("accuracy")), 0.0))
+    title = t("web_map_title", place=centre.label) if centre else t("web_map_title_plain")
+    return render_map(lanzhou_areas(lang), pins, centre, title=title, note=t("web_map_note"), link=link)
+
+
+def facility_map(facility: FacilityRecord, lang: str, t: Translate) -> str:
+    """One facility's pin among the districts, linking to its card on the same page."""
+    pin = Pin(facility.registry_id, 1, facility.name, facility.lat, facility.lon)
+    return render_map(lanzhou_areas(lang), [pin], title=t("web_map_facility", name=facility.name),
+                      note=t("web_map_note"))
+
+
+async def add_maps(request: Request, chat_key: str, payload: dict[str, Any]) -> None:
+    """Give each finder reply in a chat payload its map and the anchor prefix its cards take (`fac-<nonce>-`)."""
+    replies = [r for r in payload.get("replies", ()) if (r.get("data") or {}).get("facilities")]
+    if not replies:
+        return
+    tuoyu = request.app.state.tuoyu
+    lang = (await tuoyu.conversations.load(chat_key)).lang
+    for reply in replies:
+        anchor = f"fac-{secrets.token_hex(3)}-"  # unique per reply: older results keep their own cards
+        reply["map_svg"] = finder_map(reply["data"], lang, lambda key, **v: tuoyu.catalog.get(key, lang, **v),
+                                      link=f"#{anchor}{{id}}")
+        reply["map_anchor"] = anchor

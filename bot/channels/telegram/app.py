@@ -33,7 +33,7 @@ from bot.bootstrap import Tuoyu
 from bot.channels.telegram.convert import CHANNEL, chat_key, to_inbound
 from bot.channels.telegram.inline import answer_inline
 from bot.channels.telegram.processor import PerChatUpdateProcessor
-from bot.channels.telegram.render import location_keyboard, render
+from bot.channels.telegram.render import location_keyboard, render, venues
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.i18n import LANGS, normalize_lang
 from bot.share import parse_payload
@@ -117,6 +117,9 @@ class TelegramBot:
         """Send replies in order; a location request adds a reply keyboard, removed on a later plain message."""
         wants_location = private and any(r.request_location for r in replies)
         for reply in replies:
+            for venue in venues(reply):  # pins first, so the list and its buttons stay last and in reach
+                await bot.send_venue(chat_id, latitude=venue.latitude, longitude=venue.longitude, title=venue.title,
+                                     address=venue.address)
             messages = render(reply)
             for message in messages:
                 markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = message.markup

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 LIMIT = 4096  # Telegram's maximum, counted in UTF-16 code units after entity parsing
 CALLBACK_BYTES = 64
 SHORT_LABEL = 12  # labels up to this long go two to a row
+VENUE_TEXT = 100  # venue titles and addresses are cut here; longer ones only wrap badly on phones
 
 
 def utf16_len(text: str) -> int:
@@ -78,6 +79,32 @@ def to_html(chunk: str, kind: str, first: bool) -> str:
         head, sep, body = chunk.partition("\n")
         return f"<b>{html.escape(head)}</b>{sep}{html.escape(body)}"
     return html.escape(chunk)
+
+
+@dataclass(frozen=True)
+class Venue:
+    """One sendVenue: Telegram clients draw it as a map pin with the title and address under it."""
+
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+def venues(reply: Reply) -> list[Venue]:
+    """Each facility result (WGS-84 point, as Telegram expects) as a venue, numbered like the list."""
+    out = []
+    for number, card in enumerate(reply.data.get("facilities") or [], int(reply.data.get("offset") or 0) + 1):
+        try:
+            lat, lon = float(card["lat"]), float(card["lon"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        where = card.get("address") or f"{card.get('district') or ''}{card.get('subdistrict') or ''}" or "兰州"
+        if isinstance(card.get("distance_m"), int | float):
+            metres = card["distance_m"]
+            where += f" · {metres / 1000:.1f} km" if metres >= 1000 else f" · {round(metres, -1):.0f} m"
+        out.append(Venue(lat, lon, f"{number}. {card.get('name') or ''}"[:VENUE_TEXT], where[:VENUE_TEXT]))
+    return out
 
 
 def render(reply: Reply) -> list[Outgoing]:

@@ -8,7 +8,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,6 +47,10 @@ _SPLIT = re.compile(r"[;；,，、/|]+")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 MAX_AGE_MONTHS = 72
 _BOM = b"\xef\xbb\xbf"
+
+
+#: Told (rows done, rows expected or None) as a file is checked; `visual.progress.Progress` fits.
+OnProgress = Callable[[int, int | None], object]
 
 
 class ImportFailed(Exception):
@@ -238,24 +242,29 @@ class _Row:
 
 
 def parse(data: bytes, fmt: str | None = None, crs: str = "wgs84", area: BBox = AREAS["gansu"],
-          source: str | None = None) -> Parsed:
+          source: str | None = None, progress: OnProgress | None = None) -> Parsed:
     """Decode and validate a whole file; good rows come back ready to store, bad ones as issues."""
     if crs not in CRS:
         raise ImportFailed(f"unknown datum {crs!r}; use one of {', '.join(CRS)}")
     text = decode(data)
     fmt = fmt or ("json" if text.lstrip()[:1] in ("[", "{") else "csv")
     records = json_records(text) if fmt == "json" else csv_records(text)
-    return validate(records, crs, area, source)
+    expected = None
+    if fmt == "csv":  # about one record a line after the header; quoted line breaks make it an upper bound
+        expected = max(1, len(text.splitlines()) - 1)
+    return validate(records, crs, area, source, progress=progress, expected=expected)
 
 
 def validate(records: Iterable[tuple[int, dict[str, Any]]], crs: str = "wgs84", area: BBox = AREAS["gansu"],
-             source: str | None = None) -> Parsed:
+             source: str | None = None, *, progress: OnProgress | None = None, expected: int | None = None) -> Parsed:
     """Check each record; duplicates of a registry id keep the first and report the rest."""
     out = Parsed()
     seen: dict[str, int] = {}
     saw_registered = False
     for line, record in records:
         out.read += 1
+        if progress:
+            progress(out.read, expected)
         row = _Row(line, record, out.issues)
         if "__error__" in record:
             row.error(record["__error__"])
@@ -356,8 +365,9 @@ def content_hash(values: dict[str, Any]) -> str:
     return hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()
 
 
-def read_file(path: Path, fmt: str | None = None, crs: str = "wgs84", area: BBox = AREAS["gansu"]) -> Parsed:
+def read_file(path: Path, fmt: str | None = None, crs: str = "wgs84", area: BBox = AREAS["gansu"],
+              progress: OnProgress | None = None) -> Parsed:
     """Parse a file on disk; its name is the default data source."""
     if fmt is None and path.suffix.lower() in (".json", ".csv"):
         fmt = path.suffix.lower()[1:]
-    return parse(path.read_bytes(), fmt, crs, area, source=f"import: {path.name}")
+    return parse(path.read_bytes(), fmt, crs, area, source=f"import: {path.name}", progress=progress)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,8 +27,12 @@ class Loaded:
     demo_left: int = 0
 
 
-async def load(db: Database, rows: list[dict[str, Any]], *, replace: bool = False) -> Loaded:
-    """Upsert `rows` by registry id (unchanged rows are not written); `replace` drops every other row."""
+async def load(db: Database, rows: list[dict[str, Any]], *, replace: bool = False,
+               progress: Callable[[int, int], object] | None = None) -> Loaded:
+    """Upsert `rows` by registry id (unchanged rows are not written); `replace` drops every other row.
+
+    `progress` is told (rows done, rows in all) after each chunk written; unchanged rows count as done.
+    """
     result = Loaded()
     now = utcnow()
     async with db.session() as session:
@@ -45,11 +49,18 @@ async def load(db: Database, rows: list[dict[str, Any]], *, replace: bool = Fals
         changed = [{**r, "updated_at": now} for r in rows
                    if r["registry_id"] in existing and existing[r["registry_id"]] != r["content_hash"]]
         table = cast(Table, Facility.__table__)
+        done = len(rows) - len(new) - len(changed)
         for part in _chunks(new, CHUNK):  # Core executemany: no per-row ORM bookkeeping
             await session.execute(insert(table), part)
+            done += len(part)
+            if progress:
+                progress(done, len(rows))
         by_id = update(table).where(table.c.registry_id == bindparam("_id"))
         for part in _chunks(changed, CHUNK):
             await session.execute(by_id, [{**r, "_id": r["registry_id"]} for r in part])
+            done += len(part)
+            if progress:
+                progress(done, len(rows))
         result.added, result.updated = len(new), len(changed)
         result.unchanged = len(rows) - len(new) - len(changed)
         if not replace and any(not r["demo"] for r in rows):

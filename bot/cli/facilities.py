@@ -68,6 +68,7 @@ async def _database(seed: bool) -> Any:
 async def run_import(args: argparse.Namespace) -> int:
     from locator.importer import ImportFailed, read_file
     from locator.store import load
+    from visual.progress import Progress
 
     try:
         area = AREAS[args.area] if args.area in AREAS else BBox.parse(args.area)
@@ -76,7 +77,8 @@ async def run_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         return _fail(f"no such file: {args.file}")
     try:
-        parsed = read_file(args.file, args.format, args.crs, area)
+        with Progress(label="checking", unit="rows") as progress:
+            parsed = read_file(args.file, args.format, args.crs, area, progress=progress)
     except ImportFailed as exc:
         return _fail(f"{args.file}: {exc}")
     report: dict[str, Any] = {"file": str(args.file), "read": parsed.read, "valid": len(parsed.rows),
@@ -86,7 +88,8 @@ async def run_import(args: argparse.Namespace) -> int:
     if parsed.rows and not args.dry_run:
         db = await _database(seed=False)
         try:
-            loaded = await load(db, parsed.rows, replace=args.replace)
+            with Progress(len(parsed.rows), label="writing", unit="rows") as progress:
+                loaded = await load(db, parsed.rows, replace=args.replace, progress=progress)
         finally:
             await db.dispose()
         report.update(added=loaded.added, updated=loaded.updated, unchanged=loaded.unchanged,

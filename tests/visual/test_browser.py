@@ -1,0 +1,194 @@
+"""Maps and charts in headless Chromium at phone width (360×780), against `tuoyu serve`; screenshots for review."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 360, "height": 780}
+ROOT = Path(__file__).parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+PASSWORD = "charts-test-password"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def file_complaints(url: str) -> None:
+    """Ten weeks of complaints for 城关区卫生健康局, some accepted and resolved, filed on a moving clock."""
+    from bot.i18n import default_catalog
+    from complaints.service import ComplaintService
+    from complaints.views import Submission
+    from storage.database import Database
+
+    db = Database(url)
+    await db.upgrade()
+    now = datetime.now(UTC)
+    moment = [now - timedelta(weeks=10)]
+    service = ComplaintService(db, default_catalog().get, clock=lambda: moment[0])
+    await service.add_staff("chart", "health.chengguan", password=PASSWORD)
+    await service.add_staff("chartcity", "health.city", password=PASSWORD)
+    categories = ("hygiene_health", "care_quality", "staff", "unregistered")
+    for n in range(40):
+        moment[0] = now - timedelta(weeks=10) + timedelta(hours=41 * n)
+        filed = await service.file(Submission(
+            draft_id=f"chart-{n}", category=categories[n % 4 if n % 3 else 1], facility_name=f"示例托育{n % 6}",
+            district=("城关区", "七里河区")[n % 7 == 0], description="图表测试用的投诉内容。", happened="上周"))
+        if filed.office_code != "health.chengguan" or n % 5 == 4:
+            continue
+        moment[0] += timedelta(hours=3 + n % 9)
+        await service.update(filed.tracking, "chart", "accepted")
+        if n % 2 == 0:
+            moment[0] += timedelta(days=4 + n % 6)
+            if moment[0] < now:
+                await service.update(filed.tracking, "chart", "resolved", "已整改")
+    await db.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`tuoyu serve` with the demo facilities and ten weeks of complaints."""
+    tmp = tmp_path_factory.mktemp("serve-visual")
+    port = free_port()
+    url = f"sqlite:///{tmp / 'visual.sqlite3'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
+    env.update(TUOYU_DATA_DIR=str(tmp), TUOYU_DATABASE_URL=url, TUOYU_PUBLIC_URL=f"http://127.0.0.1:{port}",
+               TUOYU_SECRET_KEY="visual-test-secret", TUOYU_DEMO_DATA="true", PYTHONUNBUFFERED="1")
+    with ThreadPoolExecutor(1) as pool:  # pytest-asyncio may already run a loop in this thread
+        pool.submit(asyncio.run, file_complaints(url)).result()
+    log = (tmp / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, (tmp / "serve.log").read_text()
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("tuoyu serve did not come up")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser: object, server: str) -> Iterator[object]:
+    context = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN",  # type: ignore[attr-defined]
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert not errors, errors  # no script errors and no CSP violations
+
+
+def shot(page: object, name: str, full: bool = True) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)  # type: ignore[attr-defined]
+
+
+def fits_phone(page: object) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # type: ignore[attr-defined]
+
+
+def test_finder_map_in_the_chat_and_tapping_a_pin(phone: object) -> None:
+    page = phone
+    page.goto("/chat?lang=zh")
+    for data, then in (("cmd:find", 'button[data-button="f:t:any"]'), ("f:t:any", 'button[data-button="f:a:any"]'),
+                       ("f:a:any", "#share-location")):
+        page.locator(f'button[data-button="{data}"]').last.click()
+        page.locator(then).last.wait_for()
+    page.fill("#text", "西关十字")
+    page.locator("#ask button[type=submit]").click()
+    page.locator("figure.map svg").first.wait_for()
+    svg = page.locator("figure.map svg").first
+    assert svg.bounding_box()["width"] >= 300  # the map spans the phone's width
+    pins = page.locator("figure.map a.pin")
+    assert pins.count() == page.locator("ol.cards li.card").count() >= 3
+    assert fits_phone(page)
+    svg.scroll_into_view_if_needed()
+    shot(page, "finder-map-360", full=False)
+    shot(page, "finder-map-360-full")
+    second = pins.nth(1)
+    card_id = second.get_attribute("href").lstrip("#")
+    second.click()
+    assert page.evaluate("location.hash") == f"#{card_id}"
+    card = page.locator(f"#{card_id}")
+    assert card.is_visible() and card.locator(".num").inner_text() == "2"
+    shot(page, "finder-map-tapped-360", full=False)
+    page.goto(card.locator("a.details").get_attribute("href"))
+    assert page.locator("figure.map svg a.pin").count() == 1 and fits_phone(page)
+    shot(page, "facility-page-360")
+    page.locator("a.lang").click()
+    assert page.locator("html").get_attribute("lang") == "en" and fits_phone(page)
+    shot(page, "facility-page-360-en")
+
+
+def login(page: object, name: str) -> None:
+    page.goto("/staff/login?lang=zh")  # type: ignore[attr-defined]
+    page.fill("input[name=name]", name)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
+    page.locator("form button[type=submit]").first.click()  # type: ignore[attr-defined]
+
+
+def test_staff_charts_at_phone_width(phone: object) -> None:
+    page = phone
+    login(page, "chart")
+    page.locator("#charts").click()
+    page.locator("figure.chart svg").first.wait_for()
+    assert page.locator("figure.chart svg").count() == 5
+    assert page.locator("figure.chart svg g.column").count() >= 10  # weekly columns
+    assert fits_phone(page)
+    shot(page, "staff-charts-360")
+    with page.expect_download() as download:
+        page.locator("#charts-csv").click()
+    assert download.value.suggested_filename == "tuoyu-charts-health.chengguan.csv"
+
+
+def test_city_level_charts_show_what_was_escalated(phone: object) -> None:
+    page = phone
+    login(page, "chartcity")
+    page.locator("#charts").click()
+    page.locator("#scopes a").click()  # from the city office's own cases to the whole department
+    page.locator("figure.chart svg").first.wait_for()
+    assert "scope=city" in page.url and fits_phone(page)
+    shot(page, "staff-charts-city-360")

@@ -4,36 +4,23 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.browser
-playwright_sync = pytest.importorskip("playwright.sync_api")
+from tests.browser_support import ARTIFACTS, PHONE, ROOT, chromium, free_port, serving
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"width": 360, "height": 780}
+pytestmark = pytest.mark.browser
+pytest.importorskip("playwright.sync_api")
+
 TIMEOUT_MS = 60_000  # generous: CI machines are small and shared
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 ARTICLE = "feeding_formula_prep"
 QUESTION = "奶粉怎么冲才正确"
 PASSWORD = "browser-test-password"
-ROOT = Path(__file__).parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def tuoyu_env(tmp: Path, port: int) -> dict[str, str]:
@@ -52,37 +39,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = tuoyu_env(tmp, port)
     subprocess.run([sys.executable, "-m", "bot", "staff", "add", "wang", "--office", "health.chengguan",
                     "--password", PASSWORD], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
-    log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp / "serve.log").read_text()
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("tuoyu serve did not come up")
+    with serving(env, tmp, port) as base:
         assert "Tuoyu web app on http://127.0.0.1:" in (tmp / "serve.log").read_text()
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

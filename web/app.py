@@ -56,6 +56,7 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None, extra_routes: Sequenc
     app.state.pages = Pages(make_env(tuoyu.catalog), tuoyu.catalog, settings.bot_username)
     app.state.uploads = settings.data_dir / "uploads"
     app.state.chat_limit = TokenBucket(limits.chat_burst, limits.chat_per_s)
+    app.state.chat_ip_limit = TokenBucket(limits.chat_ip_burst, limits.chat_ip_per_s)
     app.state.upload_limit = TokenBucket(limits.upload_burst, limits.upload_per_s)
     app.state.guesses = GuessThrottle(limits.guess_burst, limits.guess_per_s)
     return app

@@ -13,8 +13,10 @@ from starlette.routing import Route
 
 from bot.cli.ask import reply_object
 from bot.engine.types import Inbound, InboundKind, Reply
+from bot.i18n import normalize_lang
+from web.errors import language
 from web.maps import add_maps
-from web.security import client_ip, csrf_ok
+from web.security import TokenBucket, client_ip, csrf_ok
 from web.uploads import UploadRejected, store_photo
 
 SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -87,16 +89,33 @@ async def _process(request: Request, session: str, inbound: Inbound, lang: str |
     return await conversations.process(chat_key, inbound)
 
 
+def throttled(request: Request, bucket: TokenBucket, key: str, lang: str | None,
+              message_key: str = "web_chat_throttled") -> Response:
+    """429 with a polite "slow down" in the chat's language and when to try again."""
+    wait = max(1, math.ceil(bucket.wait_s(key)))
+    catalog = request.app.state.tuoyu.catalog
+    message = catalog.get(message_key, normalize_lang(lang or language(request.scope)))
+    response = json_response({"error": message, "retry_after": wait}, 429)
+    response.headers["retry-after"] = str(wait)
+    return response
+
+
 async def api_chat(request: Request) -> Response:
-    """POST /api/chat: one text, button or location; the conversation continues by session."""
-    if not request.app.state.chat_limit.allow(client_ip(request)):
-        return error(429, "too many requests")
+    """POST /api/chat: one text, button or location; the conversation continues by session.
+
+    Budgets are per session (no parent types faster) and, far larger, per address (carrier NAT).
+    """
+    ip = client_ip(request)
+    if not request.app.state.chat_ip_limit.allow(ip):
+        return throttled(request, request.app.state.chat_ip_limit, ip, None)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return error(415, "send application/json")
     try:
         session, inbound, lang = parse_inbound(json.loads(await request.body()))
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and BadRequest are ValueErrors
         return error(400, str(exc) if isinstance(exc, BadRequest) else "malformed JSON")
+    if not request.app.state.chat_limit.allow(session):
+        return throttled(request, request.app.state.chat_limit, session, lang)
     payload = chat_payload(await _process(request, session, inbound, lang))
     await add_maps(request, f"web:{session}", payload)
     return json_response(payload)
@@ -104,8 +123,9 @@ async def api_chat(request: Request) -> Response:
 
 async def api_photo(request: Request) -> Response:
     """POST /api/chat/photo: a JPEG or PNG for the complaint flow, stored under a random name."""
-    if not request.app.state.upload_limit.allow(client_ip(request)):
-        return error(429, "too many uploads")
+    ip = client_ip(request)
+    if not request.app.state.upload_limit.allow(ip):
+        return throttled(request, request.app.state.upload_limit, ip, None, "web_upload_throttled")
     if not csrf_ok(request, request.headers.get("x-csrf-token")):
         return error(403, "missing or wrong CSRF token")
     try:

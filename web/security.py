@@ -46,8 +46,10 @@ class Limits:
 
     body_bytes: int = 64 * 1024
     upload_bytes: int = 5 * 1024 * 1024
-    chat_burst: int = 30  # per client IP
+    chat_burst: int = 30  # per chat session: faster than any parent types
     chat_per_s: float = 2.0
+    chat_ip_burst: int = 600  # per client IP: generous, mobile carriers put many parents behind one address
+    chat_ip_per_s: float = 50.0
     upload_burst: int = 5
     upload_per_s: float = 0.1
     guess_burst: int = 5  # wrong tracking+PIN or password guesses, per IP and per target
@@ -74,6 +76,10 @@ class TokenBucket:
             self._prune(now)
         self._buckets[key] = (tokens - 1, now)
         return True
+
+    def wait_s(self, key: str) -> float:
+        """Seconds until `key` has a token again (0 when it has one now)."""
+        return max(0.0, (1 - self._level(key, time.monotonic())) / self.rate)
 
     def empty(self, key: str) -> bool:
         """True when `key` has no token left (without taking one)."""

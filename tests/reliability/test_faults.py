@@ -112,7 +112,7 @@ async def test_postgres_down_for_ten_seconds_under_traffic(instances: list[Insta
                 seen.append((time.monotonic(), instance.name, response.status_code, response.text))
             except httpx.TransportError as exc:  # a failed request must be an HTTP answer, not a dropped socket
                 seen.append((time.monotonic(), instance.name, 0, repr(exc)))
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.4)  # about as fast as a parent can tap: under the per-session budget
 
     chat, update = 515151, text_update(950_001, 515151, "产假有多少天")
     webhook = f"{instances[0].base}/telegram/webhook"
@@ -141,9 +141,9 @@ async def test_postgres_down_for_ten_seconds_under_traffic(instances: list[Insta
 
     outage = [s for s in seen if down_at <= s[0] <= up_at]
     assert any(status == 503 for _, _, status, _ in outage), "the outage was noticed"
-    failures = [s for s in seen if s[2] != 200]
-    assert all(status == 503 and any(p in body for p in POLITE) and "Traceback" not in body
-               for _, _, status, body in failures), failures[:3]
+    impolite = [s for s in seen if s[2] != 200
+                and not (s[2] == 503 and any(p in s[3] for p in POLITE) and "Traceback" not in s[3])]
+    assert not impolite, impolite[:3]
     assert recovered == {"i0", "i1"}, "service resumed on both instances without a restart"
     assert all(i.alive() for i in instances)
     for instance in instances:

@@ -103,14 +103,32 @@ async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
     assert response.status_code == 413
 
 
-async def test_chat_rate_limited_per_client(tuoyu: Tuoyu) -> None:
+async def test_chat_rate_limited_per_session_with_a_polite_retry(tuoyu: Tuoyu) -> None:
     from web.app import create_app
 
-    app = create_app(tuoyu, Limits(chat_burst=3, chat_per_s=0.001))
+    app = create_app(tuoyu, Limits(chat_burst=3, chat_per_s=0.5))
     transport = httpx.ASGITransport(app=app, client=("198.51.100.1", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         codes = [(await chat(c, text="你好")).status_code for _ in range(5)]
+        other = await c.post("/api/chat", json={"session": "another-parent-1", "text": "你好"})
+        slowed = await c.post("/api/chat", json={"session": SESSION, "text": "hello", "lang": "en"})
     assert codes == [200, 200, 200, 429, 429]
+    assert other.status_code == 200, "a parent behind the same address is not slowed by another"
+    assert slowed.status_code == 429 and slowed.headers["retry-after"] in ("1", "2")
+    assert "send it again" in slowed.json()["error"] and slowed.json()["retry_after"] in (1, 2)
+
+
+async def test_chat_rate_limited_per_address_generously(tuoyu: Tuoyu) -> None:
+    from web.app import create_app
+
+    app = create_app(tuoyu, Limits(chat_ip_burst=4, chat_ip_per_s=0.001))
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.3", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        codes = [(await c.post("/api/chat", json={"session": f"parent-{n:04d}", "text": "你好"})).status_code
+                 for n in range(6)]
+        refused = await c.post("/api/chat", json={"session": "parent-9999", "text": "你好"})
+    assert codes == [200, 200, 200, 200, 429, 429]
+    assert "请稍等" in refused.json()["error"] and int(refused.headers["retry-after"]) >= 1
 
 
 async def upload(client: httpx.AsyncClient, data: bytes, name: str = "p.jpg", token: str | None = None,
@@ -199,8 +217,8 @@ async def test_upload_rate_limited(tuoyu: Tuoyu) -> None:
     transport = httpx.ASGITransport(app=app, client=("198.51.100.2", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         token = await csrf_of_chat(c)
-        codes = [(await upload(c, jpeg(), token=token)).status_code for _ in range(3)]
-    assert codes[-1] == 429
+        responses = [await upload(c, jpeg(), token=token) for _ in range(3)]
+    assert responses[-1].status_code == 429 and "照片" in responses[-1].json()["error"]
 
 
 async def test_chat_page_is_plain_script(client: httpx.AsyncClient) -> None:

@@ -154,6 +154,18 @@
     });
   }
 
+  // "Slow down" (429) and "briefly unavailable" (503) carry a message written for parents; other
+  // failures fall back to the page's generic notice.
+  async function politeError(response) {
+    if (response.status !== 429 && response.status !== 503) { return ""; }
+    try {
+      var problem = await response.json();
+      return typeof problem.error === "string" ? problem.error : "";
+    } catch (e) {
+      return "";
+    }
+  }
+
   async function post(payload) {
     if (busy) { return; }
     busy = true;
@@ -165,11 +177,11 @@
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload)
       });
-      if (!response.ok) { throw new Error(String(response.status)); }
+      if (!response.ok) { throw new Error(await politeError(response)); }
       langSent = true;
       show(await response.json());
     } catch (e) {
-      addNotice(root.getAttribute("data-failed"));
+      addNotice(e.message || root.getAttribute("data-failed"));
     } finally {
       busy = false;
       root.classList.remove("busy");
@@ -186,10 +198,10 @@
         method: "POST", credentials: "same-origin", body: body,
         headers: { "X-CSRF-Token": csrfMeta ? csrfMeta.getAttribute("content") : "" }
       });
-      if (!response.ok) { throw new Error(String(response.status)); }
+      if (!response.ok) { throw new Error(await politeError(response)); }
       show(await response.json());
     } catch (e) {
-      addNotice(root.getAttribute("data-upload-failed"));
+      addNotice(e.message || root.getAttribute("data-upload-failed"));
     } finally {
       root.classList.remove("busy");
     }

@@ -13,7 +13,7 @@ import zlib
 from dataclasses import replace
 from weakref import WeakValueDictionary
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,8 +25,8 @@ from storage.base import utcnow
 from storage.database import Database
 from storage.models import Conversation, QuestionLog
 
-CONVERSATION = Conversation.__table__
-QUESTIONS = QuestionLog.__table__
+CONVERSATION: Table = Conversation.__table__  # type: ignore[assignment]  # a Table, typed FromClause
+QUESTIONS: Table = QuestionLog.__table__  # type: ignore[assignment]
 
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{3,4}-?\d{7,8}|\d{17}[\dXx])(?!\d)")
 LOGGED_KINDS = {"answer", "clarify", "fallback", "emergency"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,24 @@ def normalize_lang(code: str | None) -> str:
     if code and code.lower().startswith("en"):
         return "en"
     return "zh"
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def written_language(text: str) -> str | None:
+    """The language a message is plainly written in, or None when it is too short or mixed to tell.
+
+    English needs a few words (a Chinese parent's "ok" or "B超" stays Chinese); a place name in
+    characters inside an English sentence ("… near 西关十字") is still English.
+    """
+    han, words = len(_HAN.findall(text)), len(_WORD.findall(text))
+    if (words >= 2 and han == 0) or (words >= 4 and han <= 2 * words // 3):
+        return "en"
+    if han >= 2 and words <= 1:
+        return "zh"
+    return None
 
 
 class Catalog:

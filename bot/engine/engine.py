@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from bot.engine.flow import Flow, Turn
 from bot.engine.render import article_reply
 from bot.engine.types import Button, Inbound, InboundKind, Reply, State
-from bot.i18n import Catalog, normalize_lang
+from bot.i18n import Catalog, normalize_lang, written_language
 from knowledge.base import KnowledgeBase
 from knowledge.emergency import Emergency
 
@@ -35,8 +35,11 @@ class Engine:
     async def handle(self, inbound: Inbound, state: State, chat_key: str = "") -> tuple[list[Reply], State]:
         """Replies to one inbound action and the chat's new state."""
         state = State.from_dict(state.to_dict())
-        if not state.lang_set and inbound.lang_hint:
-            state.lang = normalize_lang(inbound.lang_hint)
+        if not state.lang_set:  # an explicit choice (/lang, the web page's) always wins
+            if inbound.lang_hint:
+                state.lang = normalize_lang(inbound.lang_hint)
+            if inbound.kind is InboundKind.TEXT and state.flow is None:  # a flow's answers may be names
+                state.lang = written_language(inbound.text) or state.lang
         state.turns += 1
         turn = Turn(inbound, state, self.catalog, chat_key)
         replies = await self._dispatch(turn)

@@ -86,6 +86,27 @@ async def test_client_language_used_on_first_contact_only() -> None:
     assert "您好" in reply.text
 
 
+async def test_reply_follows_the_language_a_message_is_written_in_until_one_is_chosen() -> None:
+    chat = Transcript(lang="zh-hans")  # a Chinese phone, an English-speaking parent
+    [reply] = await chat.say("How long is maternity leave in China?")
+    assert reply.text.startswith("Maternity leave") and not chat.state.lang_set
+    [reply] = await chat.say("ok")  # too short to tell: the client's language again
+    [reply] = await chat.say("产假有多少天")
+    assert reply.text.startswith("国家规定的产假")
+    await chat.say("/lang zh")
+    [reply] = await chat.say("How long is maternity leave in China?")
+    assert reply.text.startswith("国家规定的产假"), "an explicit choice wins"
+
+
+def test_written_language_tells_plain_english_and_chinese_apart() -> None:
+    from bot.i18n import written_language
+
+    assert written_language("find a half-day place for my 14-month-old near 西关十字") == "en"
+    assert written_language("my baby has a fever of 38.5") == "en"
+    assert written_language("B超要做几次") == "zh" and written_language("DTaP 疫苗什么时候打") == "zh"
+    assert written_language("ok") is None and written_language("hi 你") is None
+
+
 async def test_deep_link_opens_article() -> None:
     [reply] = await Transcript().say("/start g-illness_fever-clinic7")
     assert reply.kind == "answer" and reply.article == "illness_fever"

@@ -1,5 +1,7 @@
 """Typed domain errors the bot, the dashboard and the CLI turn into polite answers."""
 
+from datetime import timedelta
+
 
 class ComplaintError(Exception):
     """Base of every complaint-domain error."""
@@ -7,6 +9,14 @@ class ComplaintError(Exception):
 
 class NotFound(ComplaintError):
     """No such complaint, staff member or office (also used when a PIN or chat does not match)."""
+
+
+class Throttled(ComplaintError):
+    """Too many wrong PINs for this complaint: lookups by PIN pause until `retry_after` has passed."""
+
+    def __init__(self, tracking: str, retry_after: timedelta) -> None:
+        super().__init__(tracking)
+        self.retry_after = retry_after
 
 
 class Forbidden(ComplaintError):

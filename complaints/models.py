@@ -20,6 +20,8 @@ class Complaint(Base):
     tracking: Mapped[str] = mapped_column(String(32), unique=True)
     draft_id: Mapped[str] = mapped_column(String(64), unique=True)
     pin_hash: Mapped[str] = mapped_column(String(128))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # wrong PINs in a row
+    pin_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     category: Mapped[str] = mapped_column(String(32), index=True)
     facility_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     facility_name: Mapped[str] = mapped_column(String(200))

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints import tracking as tn
-from complaints.errors import Forbidden, Invalid, NotFound
+from complaints.errors import Forbidden, Invalid, NotFound, Throttled
 from complaints.lifecycle import CLOSED, REOPEN_WINDOW, SIMILAR_WINDOW, Status, check_transition, deadlines, local
 from complaints.models import AuditLog, Complaint, ComplaintEvent, RoutingChange, Staff
 from complaints.outbox import Clock, enqueue, utc_now
@@ -29,6 +29,8 @@ Texts = Callable[..., str]
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 DESCRIPTION_LIMITS = (10, 2000)
 MAX_PHOTOS = 5
+PIN_TRIES = 5  # wrong PINs in a row before lookups by PIN pause
+PIN_LOCK = timedelta(minutes=15)
 COMPLAINANT = "complainant"
 SYSTEM = "system"
 
@@ -227,12 +229,30 @@ class ComplaintService:
             return await self._status(s, row)
 
     async def status_with_pin(self, tracking: str, pin: str) -> StatusView:
-        """Status for whoever holds the tracking number and its PIN (the web status page)."""
+        """Status for whoever holds the tracking number and its PIN (the web status page, /status in chats).
+
+        Wrong PINs are counted on the complaint itself, so every instance and channel shares the budget:
+        after PIN_TRIES wrong ones in a row, lookups by PIN pause for PIN_LOCK (the owner's own chat and
+        notifications still work). A 6-digit PIN then takes years to guess.
+        """
         async with self.db.session() as s:
             row = await self._complaint(s, tracking)
-            if not tn.pin_matches(row.tracking, pin, row.pin_hash):
-                raise NotFound(tracking)
-            return await self._status(s, row)
+            now = self.clock()
+            locked_until = aware(row.pin_locked_until)
+            if locked_until is not None and locked_until > now:
+                raise Throttled(row.tracking, locked_until - now)
+            if tn.pin_matches(row.tracking, pin, row.pin_hash):
+                if row.pin_failures:
+                    row.pin_failures = 0
+                return await self._status(s, row)
+            failures = (await s.execute(update(Complaint).where(Complaint.id == row.id)
+                                        .values(pin_failures=Complaint.pin_failures + 1)
+                                        .returning(Complaint.pin_failures))).scalar_one()
+            if failures >= PIN_TRIES:
+                await s.execute(update(Complaint).where(Complaint.id == row.id)
+                                .values(pin_failures=0, pin_locked_until=now + PIN_LOCK))
+                log.warning("complaint %s: PIN lookups paused after %d wrong PINs", row.tracking, failures)
+        raise NotFound(tracking)  # after the commit, so the count sticks
 
     async def for_chat(self, chat_key: str, limit: int = 5) -> list[StatusView]:
         """The chat's own complaints, newest first."""

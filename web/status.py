@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from complaints.errors import NotFound
+from complaints.errors import NotFound, Throttled
 from complaints.tracking import normalize_tracking
 from web.complaints import labels, service_of
 from web.pages import request_lang
@@ -35,6 +35,8 @@ async def status_lookup(request: Request) -> Response:
         if not (pin.isdigit() and len(pin) == PIN_LENGTH):
             raise NotFound(tracking)
         view = await service_of(request).status_with_pin(tracking, pin)
+    except Throttled:  # this complaint's PIN budget is spent, whichever instance or channel spent it
+        return pages.render(request, "status.html", 429, form=True, view=None, error="throttled", tracking=tracking)
     except NotFound:
         guesses.failed(ip, tracking)
         return pages.render(request, "status.html", 400, form=True, view=None, error="not_found", tracking=tracking)

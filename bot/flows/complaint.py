@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -17,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.engine.flow import Turn
 from bot.engine.types import Button, InboundKind, Reply
-from complaints.errors import ComplaintError, Invalid, NotFound
+from complaints.errors import ComplaintError, Invalid, NotFound, Throttled
 from complaints.lifecycle import local
 from complaints.routing import CATEGORIES, RoutingTable
 from complaints.service import DESCRIPTION_LIMITS, MAX_PHOTOS, ComplaintService, valid_phone
@@ -101,6 +102,9 @@ class ComplaintFlow:
             return [self._reply(turn.t("complaint_invalid", reason=str(exc)))]
         except NotFound:
             return [self._reply(turn.t("complaint_status_not_found"))]
+        except Throttled as exc:
+            minutes = max(1, math.ceil(exc.retry_after.total_seconds() / 60))
+            return [self._reply(turn.t("complaint_pin_throttled", minutes=minutes))]
         except (ComplaintError, SQLAlchemyError, OSError):
             log.exception("complaint step failed")
             return [self._reply(turn.t("complaint_unavailable"))]

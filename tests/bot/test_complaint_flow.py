@@ -120,6 +120,19 @@ async def test_crash_after_filing_before_state_saved_files_once(settings: Settin
     assert (await app.services["complaints"].status_with_pin(tracking, pin.group(1))).tracking == tracking
 
 
+async def test_guessing_pins_in_a_chat_is_paused_politely(settings: Settings, database: Database) -> None:
+    app = await app_on(settings, database)
+    await to_review(Chat(app, "telegram:10"))
+    [filed] = await Chat(app, "telegram:10").press("c:ok")
+    guesser = Chat(app, "telegram:666")
+    pin = re.search(r"\b(\d{6})\b", filed.text).group(1)  # type: ignore[union-attr]
+    wrong = "000000" if pin != "000000" else "111111"
+    replies = [(await guesser.say(f"/status {filed.data['tracking']} {wrong}"))[0].text for _ in range(6)]
+    assert "没有找到" in replies[0] and "暂停约15分钟" in replies[-1]
+    [own] = await Chat(app, "telegram:10").say(f"/status {filed.data['tracking']}")
+    assert filed.data["tracking"] in own.text, "the complainant's own chat still sees the status"
+
+
 async def test_restart_resumes_the_draft(settings: Settings, database: Database) -> None:
     first = await app_on(settings, database)
     chat = Chat(first, "telegram:9")

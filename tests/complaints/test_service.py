@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from complaints.errors import Forbidden, Invalid, InvalidTransition, NotFound
+from complaints.errors import Forbidden, Invalid, InvalidTransition, NotFound, Throttled
 from complaints.lifecycle import add_working_days, deadlines
 from complaints.models import AuditLog, Complaint, Outbox
+from complaints.service import PIN_LOCK, PIN_TRIES
 from complaints.tracking import TRACKING
 from storage.database import Database
 from tests.complaints.support import MONDAY, Clock, file, service
@@ -114,6 +115,33 @@ async def test_status_needs_the_same_chat_or_the_pin(database: Database) -> None
     with pytest.raises(NotFound):
         await svc.status_with_pin(filed.tracking, "000000" if filed.pin != "000000" else "111111")
     assert (await svc.status_with_pin(filed.tracking.lower(), filed.pin or "")).tracking == filed.tracking
+
+
+async def test_wrong_pins_pause_lookups_by_pin_for_every_instance(database: Database) -> None:
+    clock = Clock()
+    first, second = service(database, clock), service(database, clock)  # two instances, one database
+    filed = await file(first)
+    wrong = "000000" if filed.pin != "000000" else "111111"
+    for n in range(PIN_TRIES):
+        with pytest.raises(NotFound):
+            await (first if n % 2 else second).status_with_pin(filed.tracking, wrong)
+    with pytest.raises(Throttled) as paused:
+        await second.status_with_pin(filed.tracking, filed.pin or "")  # even the right PIN waits
+    assert paused.value.retry_after == PIN_LOCK
+    assert (await first.status_for_chat(filed.tracking, "test:parent")).tracking == filed.tracking
+    clock.advance(seconds=PIN_LOCK.total_seconds() + 1)
+    assert (await first.status_with_pin(filed.tracking, filed.pin or "")).tracking == filed.tracking
+
+
+async def test_a_right_pin_resets_the_count_of_wrong_ones(database: Database) -> None:
+    svc = service(database)
+    filed = await file(svc)
+    wrong = "000000" if filed.pin != "000000" else "111111"
+    for _ in range(3):
+        for _ in range(PIN_TRIES - 1):
+            with pytest.raises(NotFound):
+                await svc.status_with_pin(filed.tracking, wrong)
+        assert (await svc.status_with_pin(filed.tracking, filed.pin or "")).tracking == filed.tracking
 
 
 async def test_anonymous_keeps_no_identity(database: Database) -> None:

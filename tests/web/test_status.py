@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import httpx
 
 from bot.bootstrap import Tuoyu
@@ -43,6 +45,19 @@ async def test_wrong_guesses_are_throttled_per_tracking_number(client: httpx.Asy
     transport = httpx.ASGITransport(app=app, client=("192.0.2.99", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         response = await lookup(other, filed.tracking, str(filed.pin))
+    assert response.status_code == 429 and "尝试次数过多" in response.text
+
+
+async def test_pin_budget_spent_elsewhere_pauses_the_page_too(client: httpx.AsyncClient, filed: Filed,
+                                                              tuoyu: Tuoyu) -> None:
+    from complaints.errors import NotFound
+    from complaints.service import PIN_TRIES
+
+    wrong = "000000" if filed.pin != "000000" else "111111"
+    for _ in range(PIN_TRIES):  # e.g. guessed through a chat or on another instance
+        with contextlib.suppress(NotFound):
+            await tuoyu.services["complaints"].status_with_pin(filed.tracking, wrong)
+    response = await lookup(client, filed.tracking, str(filed.pin))
     assert response.status_code == 429 and "尝试次数过多" in response.text
 
 

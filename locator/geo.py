@@ -113,8 +113,10 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def cell_of(lat: float, lon: float) -> int:
     """The grid cell a point falls in: row-major over CELL_DEG squares, so one row is one id range."""
-    row = min(max(int((lat + 90.0) / CELL_DEG), 0), _ROWS - 1)
-    col = min(max(int((lon + 180.0) / CELL_DEG), 0), _COLS - 1)
+    row = int((lat + 90.0) / CELL_DEG)
+    col = int((lon + 180.0) / CELL_DEG)
+    if not (0 <= row < _ROWS and 0 <= col < _COLS):  # the poles, the antimeridian, or beyond
+        row, col = min(max(row, 0), _ROWS - 1), min(max(col, 0), _COLS - 1)
     return row * _COLS + col
 
 

@@ -49,7 +49,8 @@ class FacilityService:
             return []
         like = [Facility.name.ilike(f"%{w}%") for w in words]
         query = (select(Facility.registry_id, Facility.name, Facility.district)
-                 .where(or_(Facility.registry_id == text.strip(), *like)).limit(200))
+                 .where(or_(Facility.registry_id == text.strip(), *like))
+                 .order_by(Facility.registry_id).limit(200))  # not the table's physical order (cell order)
         async with self.db.engine.connect() as conn:
             rows = {r.registry_id: r for r in await conn.execute(query)}
         ranked = process.extract(text, {k: r.name for k, r in rows.items()}, scorer=fuzz.partial_ratio, limit=limit)

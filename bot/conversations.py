@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 from weakref import WeakValueDictionary
 
-from sqlalchemy import Table, delete, insert, select, text
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.engine.engine import Engine
 from bot.engine.types import Inbound, InboundKind, Reply, State
@@ -28,8 +29,36 @@ from storage.models import Conversation, QuestionLog
 CONVERSATION: Table = Conversation.__table__  # type: ignore[assignment]  # a Table, typed FromClause
 QUESTIONS: Table = QuestionLog.__table__  # type: ignore[assignment]
 
+# Built once: every message runs these, and building a statement costs more than executing it on SQLite.
+_READ = select(CONVERSATION.c.state).where(CONVERSATION.c.chat_key == bindparam("key"))
+_LOG = insert(QUESTIONS)
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def _upsert(dialect_insert: Callable[[Table], Any]) -> Any:
+    """INSERT ... ON CONFLICT (chat_key) DO UPDATE for this dialect, values bound at execution."""
+    stmt = dialect_insert(CONVERSATION)
+    return stmt.on_conflict_do_update(
+        index_elements=[CONVERSATION.c.chat_key],
+        set_={"state": stmt.excluded.state, "version": CONVERSATION.c.version + 1,
+              "updated_at": stmt.excluded.updated_at},
+    )
+
+
+_UPSERT = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
+
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{3,4}-?\d{7,8}|\d{17}[\dXx])(?!\d)")
 LOGGED_KINDS = {"answer", "clarify", "fallback", "emergency"}
+
+
+def _read(conn: Connection, chat_key: str) -> State:
+    return State.from_dict(conn.execute(_READ, {"key": chat_key}).scalar())
+
+
+def _save(conn: Connection, conversation: dict[str, Any], question: dict[str, Any] | None) -> None:
+    conn.execute(_UPSERT[conn.dialect.name], conversation)
+    if question is not None:
+        conn.execute(_LOG, question)
 
 
 def scrub(text: str) -> str:
@@ -55,13 +84,7 @@ class Conversations:
         return lock
 
     async def load(self, chat_key: str) -> State:
-        async with self.db.engine.connect() as conn:
-            return await self._read(conn, chat_key)
-
-    @staticmethod
-    async def _read(conn: AsyncConnection, chat_key: str) -> State:
-        raw = (await conn.execute(select(CONVERSATION.c.state).where(CONVERSATION.c.chat_key == chat_key))).scalar()
-        return State.from_dict(raw)
+        return await self.db.unit(_read, chat_key)
 
     async def process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
         """Handle one action in order with the chat's other actions; state saved before replying."""
@@ -73,38 +96,33 @@ class Conversations:
         return replies
 
     async def _process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
-        # Core statements, one round trip each: this runs for every message on every channel.
+        # This runs for every message on every channel: prebuilt Core statements, as few round trips as can be.
         async with self._gate, self._chat_lock(chat_key):
             if not self.db.is_postgres:  # one process owns an SQLite file: the asyncio lock suffices
-                state = await self.load(chat_key)
+                state = await self.db.unit(_read, chat_key)  # one thread round trip to read, one to save
                 replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
-                async with self.db.engine.begin() as conn:
-                    await self._save(conn, chat_key, inbound, replies, new_state)
+                await self.db.unit(_save, *self._rows(chat_key, inbound, replies, new_state))
                 return replies
             async with self.db.engine.begin() as conn:  # the advisory lock lives as long as this transaction
-                key = zlib.crc32(chat_key.encode()) - 2**31
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-                state = await self._read(conn, chat_key)
+                await conn.execute(_LOCK, {"k": zlib.crc32(chat_key.encode()) - 2**31})
+                state = await conn.run_sync(_read, chat_key)
                 replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
-                await self._save(conn, chat_key, inbound, replies, new_state)
+                await conn.run_sync(_save, *self._rows(chat_key, inbound, replies, new_state))
             return replies
 
-    async def _save(self, conn: AsyncConnection, chat_key: str, inbound: Inbound, replies: list[Reply],
-                    state: State) -> None:
-        upsert = (pg_insert if self.db.is_postgres else sqlite_insert)(CONVERSATION).values(
-            chat_key=chat_key, state=state.to_dict(), version=1, updated_at=utcnow())
-        await conn.execute(upsert.on_conflict_do_update(
-            index_elements=[CONVERSATION.c.chat_key],
-            set_={"state": upsert.excluded.state, "version": CONVERSATION.c.version + 1,
-                  "updated_at": upsert.excluded.updated_at},
-        ))
-        if inbound.kind is InboundKind.TEXT and replies and replies[0].kind in LOGGED_KINDS:
-            first = replies[0]
-            await conn.execute(insert(QUESTIONS).values(
-                channel=inbound.channel, lang=state.lang, text=scrub(inbound.text),
-                normalized=scrub(self.engine.kb.intents.clean(inbound.text)), kind=first.kind,
-                article=first.article, score=first.score,
-            ))
+    def _rows(self, chat_key: str, inbound: Inbound, replies: list[Reply],
+              state: State) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The conversation row and, for a question, its question-log row."""
+        now = utcnow()
+        conversation = {"chat_key": chat_key, "state": state.to_dict(), "version": 1, "updated_at": now}
+        if not (inbound.kind is InboundKind.TEXT and replies and replies[0].kind in LOGGED_KINDS):
+            return conversation, None
+        first = replies[0]
+        return conversation, {
+            "asked_at": now, "channel": inbound.channel, "lang": state.lang, "text": scrub(inbound.text),
+            "normalized": scrub(self.engine.kb.intents.clean(inbound.text)), "kind": first.kind,
+            "article": first.article, "score": first.score,
+        }
 
     async def forget(self, chat_key: str) -> None:
         """Drop a chat's state (used by tests and by privacy requests)."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+import asyncio
+import time
+
+import pytest
+from sqlalchemy import Connection, func, insert, inspect, select
 
 from storage.database import Database, async_url
 from storage.migrate import current, heads
@@ -47,3 +51,44 @@ async def test_fast_start_path_agrees_with_alembic(database: Database) -> None:
 
     assert recorded_heads() == await current(database)
     assert await at_heads(database)
+
+
+def _put(conn: Connection, key: str, fail: bool = False) -> str:
+    conn.execute(insert(Conversation).values(chat_key=key, state={}, version=1))
+    if fail:
+        raise RuntimeError("after the insert")
+    return key
+
+
+def _count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(Conversation.__table__)).scalar_one())
+
+
+async def test_unit_commits_on_success_and_rolls_back_on_error(database: Database) -> None:
+    assert await database.unit(_put, "u:1") == "u:1"
+    with pytest.raises(RuntimeError):
+        await database.unit(_put, "u:2", fail=True)
+    assert await database.unit(_count) == 1
+    async with database.session() as s:  # the async engine sees what the unit committed
+        assert await s.get(Conversation, "u:1") is not None and await s.get(Conversation, "u:2") is None
+
+
+async def test_a_cancelled_unit_has_finished_when_the_caller_goes_on(database: Database) -> None:
+    def slow(conn: Connection) -> None:
+        time.sleep(0.2)
+        _put(conn, "u:slow")
+
+    task = asyncio.create_task(database.unit(slow))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    if database.dialect == "sqlite":  # a thread cannot be stopped: its transaction ran to the end
+        assert await database.unit(_count) == 1
+
+
+async def test_units_run_concurrently_without_losing_writes(database: Database) -> None:
+    await asyncio.gather(*(database.unit(_put, f"u:c{i}") for i in range(40)))
+    assert await database.unit(_count) == 40
+    await database.dispose()  # and the database can be used again after dispose, as the async engine can
+    assert await database.unit(_count) == 40

@@ -10,7 +10,8 @@ every variant plus the public question set), not guessed.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import sys
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -41,14 +42,29 @@ class Hit:
 
 @dataclass
 class _Doc:
+    """One indexed text, as `Retriever.docs` lists it (built on demand; the index itself is arrays)."""
+
     article: int
     text: str
     feats: frozenset[str]
     weight: float = 0.0
 
 
+def _csr(rows: Sequence[Iterable[int]]) -> tuple[array[int], array[int]]:
+    """Rows of ints as (offsets, values): row i is values[offsets[i]:offsets[i + 1]]."""
+    offsets, values = array("I", [0]), array("I")
+    for row in rows:
+        values.extend(row)
+        offsets.append(len(values))
+    return offsets, values
+
+
 class Retriever:
-    """An in-memory index over the articles; build once per process, query many times."""
+    """An in-memory index over the articles; build once per process, query many times.
+
+    Features are numbered (`vocab`); documents, postings and weights are flat arrays, which keeps
+    the index a few megabytes smaller than sets and lists of strings and makes the cache quick to load.
+    """
 
     def __init__(self, articles: Sequence[Article], normalizer: Normalizer | None = None,
                  params: ScorerParams | None = None, extra_terms: Iterable[str] = ()) -> None:
@@ -60,37 +76,59 @@ class Retriever:
             for words in article.keywords.values():
                 terms.update(self.normalize.content(w) for w in words)
         self.featurize = Featurizer(terms, pinyin=self.params.pinyin)
-        self.docs: list[_Doc] = []
-        self.keyword_feats: list[frozenset[str]] = []
-        bags: list[set[str]] = [set() for _ in self.articles]
+        vocab: dict[str, int] = {}
+
+        def number(feats: Iterable[str]) -> list[int]:
+            return sorted(vocab.setdefault(sys.intern(f), len(vocab)) for f in feats)
+
+        doc_article, doc_feats, texts = array("I"), [], []
+        keyword_feats: list[list[int]] = []
+        bags: list[set[int]] = [set() for _ in self.articles]
         for index, article in enumerate(self.articles):
             for text in self._texts(article):
-                feats = self._features(self.normalize.content(text))
+                feats = number(self._features(self.normalize.content(text)))
                 if feats:
-                    self.docs.append(_Doc(index, text, frozenset(feats)))
-                    bags[index] |= feats
-            keyword_feats: set[str] = set()
-            for words in article.keywords.values():
-                for word in words:
-                    keyword_feats |= self._features(self.normalize.content(word))
-            bags[index] |= keyword_feats
-            self.keyword_feats.append(frozenset(keyword_feats))
-        df: dict[str, int] = defaultdict(int)
+                    doc_article.append(index)
+                    doc_feats.append(feats)
+                    texts.append(text)
+                    bags[index].update(feats)
+            words = [w for ws in article.keywords.values() for w in ws]
+            keyword_feats.append(number({f for w in words for f in self._features(self.normalize.content(w))}))
+            bags[index].update(keyword_feats[-1])
+        df = [0] * len(vocab)
         for bag in bags:
             for feat in bag:
                 df[feat] += 1
         n = len(self.articles) or 1
-        self.weights = {f: weight_of_kind(f) * math.log(1 + n / c) for f, c in df.items()}
+        self.vocab = vocab  # feature -> id; every feature of some article, so df >= 1
+        self.weights = array("d", (weight_of_kind(f) * math.log(1 + n / df[i]) for f, i in vocab.items()))
         self.max_idf = math.log(1 + n)
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        for doc_id, doc in enumerate(self.docs):
-            doc.weight = self._weight(doc.feats)
-            for feat in doc.feats:
-                self.postings[feat].append(doc_id)
-        self.bag_postings: dict[str, list[int]] = defaultdict(list)
+        self.doc_article, self.doc_text = doc_article, texts
+        self.doc_feat_offsets, self.doc_feat_ids = _csr(doc_feats)
+        self.doc_weight = array("d", (sum(self.weights[f] for f in feats) for feats in doc_feats))
+        # recall**p * precision**(1-p) == common * doc_weight**-p * q_weight**(p-1): one product per document
+        self.doc_factor = array("d", (w ** -self.params.recall_power for w in self.doc_weight))
+        self.keyword_offsets, self.keyword_ids = _csr(keyword_feats)
+        postings: list[list[int]] = [[] for _ in vocab]
+        for doc_id, feats in enumerate(doc_feats):
+            for feat in feats:
+                postings[feat].append(doc_id)
+        self.post_offsets, self.post_docs = _csr(postings)
+        bag_postings: list[list[int]] = [[] for _ in vocab]
         for index, bag in enumerate(bags):
-            for feat in bag:
-                self.bag_postings[feat].append(index)
+            for feat in sorted(bag):
+                bag_postings[feat].append(index)
+        self.bag_offsets, self.bag_articles = _csr(bag_postings)
+
+    @property
+    def docs(self) -> list[_Doc]:
+        """Every indexed text with its article index, features and weight (for `benchmarks/qa.py`)."""
+        names = list(self.vocab)
+        return [_Doc(self.doc_article[d], self.doc_text[d], frozenset(names[f] for f in self._doc_feats(d)),
+                     self.doc_weight[d]) for d in range(len(self.doc_text))]
+
+    def _doc_feats(self, doc_id: int) -> array[int]:
+        return self.doc_feat_ids[self.doc_feat_offsets[doc_id]:self.doc_feat_offsets[doc_id + 1]]
 
     @staticmethod
     def _texts(article: Article) -> list[str]:
@@ -111,49 +149,59 @@ class Retriever:
             feats = {f for f in feats if not f.startswith("u:")}
         return feats
 
-    def _weight(self, feats: Iterable[str]) -> float:
-        return sum(self.weights.get(f, 0.0) for f in feats)
-
     def search(self, text: str, limit: int = 5, exclude_doc: int | None = None) -> list[Hit]:
         """Best articles for `text`, highest score first; scores lie between 0 and 1."""
         query = self._features(self.normalize.content(text))
-        known = {f: self.weights[f] for f in query if f in self.weights}
+        vocab, weights = self.vocab, self.weights
+        known: list[int] = []
+        unknown = 0.0
+        for feat in query:
+            feat_id = vocab.get(feat)
+            if feat_id is None:
+                # Words no article has still count against every article: an unknown domain term
+                # (育儿假 with no article on it) must lower confidence, not vanish from the question.
+                unknown += self.unknown_weight(feat)
+            else:
+                known.append(feat_id)
         if not known:
             return []
-        # Words no article has still count against every article: an unknown domain term
-        # (育儿假 with no article on it) must lower confidence, not vanish from the question.
-        q_weight = sum(known.values()) + sum(self.unknown_weight(f) for f in query if f not in known)
-        overlap: dict[int, float] = defaultdict(float)
-        for feat, weight in known.items():
-            for doc_id in self.postings.get(feat, ()):
-                overlap[doc_id] += weight
+        q_weight = sum(weights[f] for f in known) + unknown
+        overlap: dict[int, float] = {}
+        offsets, docs = self.post_offsets, self.post_docs
+        for feat_id in known:
+            weight = weights[feat_id]
+            for doc_id in docs[offsets[feat_id]:offsets[feat_id + 1]]:
+                overlap[doc_id] = overlap.get(doc_id, 0.0) + weight
         best: dict[int, tuple[float, int]] = {}
-        power = self.params.recall_power
+        factor, doc_article = self.doc_factor, self.doc_article
         for doc_id, common in overlap.items():
             if doc_id == exclude_doc:
                 continue
-            doc = self.docs[doc_id]
-            recall = common / doc.weight
-            precision = common / q_weight
-            score = recall**power * precision ** (1 - power)
-            if score > best.get(doc.article, (0.0, -1))[0]:
-                best[doc.article] = (score, doc_id)
-        bag_overlap: dict[int, float] = defaultdict(float)
-        for feat, weight in known.items():
-            for index in self.bag_postings.get(feat, ()):
-                bag_overlap[index] += weight
+            product = common * factor[doc_id]
+            index = doc_article[doc_id]
+            held = best.get(index)
+            if held is None or product > held[0]:
+                best[index] = (product, doc_id)
+        bag_overlap: dict[int, float] = {}
+        offsets, articles = self.bag_offsets, self.bag_articles
+        for feat_id in known:
+            weight = weights[feat_id]
+            for index in articles[offsets[feat_id]:offsets[feat_id + 1]]:
+                bag_overlap[index] = bag_overlap.get(index, 0.0) + weight
         if exclude_doc is not None:  # leave-one-out: the held-out variant's words leave its bag too
-            held = self.docs[exclude_doc].article
-            rest = set(self.keyword_feats[held])
-            for i, d in enumerate(self.docs):
-                if d.article == held and i != exclude_doc:
-                    rest |= d.feats
-            bag_overlap[held] = sum(w for f, w in known.items() if f in rest)
-        share = self.params.bag_weight
+            held_article = doc_article[exclude_doc]
+            rest = set(self.keyword_ids[self.keyword_offsets[held_article]:self.keyword_offsets[held_article + 1]])
+            for doc_id, index in enumerate(doc_article):
+                if index == held_article and doc_id != exclude_doc:
+                    rest.update(self._doc_feats(doc_id))
+            bag_overlap[held_article] = sum(weights[f] for f in known if f in rest)
+        power, share = self.params.recall_power, self.params.bag_weight
+        q_factor = q_weight ** (power - 1)
         hits = []
-        for index, (score, doc_id) in best.items():
-            bag_precision = bag_overlap[index] / q_weight
+        for index, (product, doc_id) in best.items():
+            score = product * q_factor
+            bag_precision = bag_overlap.get(index, 0.0) / q_weight
             blended = (1 - share) * score + share * bag_precision * min(1.0, score * 2)
-            hits.append(Hit(self.articles[index], round(blended, 4), self.docs[doc_id].text))
+            hits.append(Hit(self.articles[index], round(blended, 4), self.doc_text[doc_id]))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot.conversations import Conversations
@@ -14,7 +17,8 @@ from bot.engine.flow import Flow
 from bot.i18n import Catalog, default_catalog
 from bot.settings import Settings
 from bot.share import ShareService
-from knowledge.base import KnowledgeBase
+from knowledge.base import KnowledgeBase, cache_build_command
+from knowledge.loader import ARTICLES
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,8 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
     """Connect, migrate, seed demo data where configured, and wire the engine."""
     settings = settings or Settings.from_env()
     db = db or Database(settings.database_url)
+    cache_dir = settings.data_dir / "cache"
+    builder = None if kb else await start_index_build(cache_dir)  # meanwhile: migrations
     async with db.exclusive("tuoyu-startup"):  # instances starting together migrate and seed one by one
         if migrate:
             await db.upgrade()
@@ -77,11 +83,31 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
             from locator.demo import seed_demo
 
             await seed_demo(db)  # only into an empty facility table
-    kb = kb or KnowledgeBase.load(cache_dir=settings.data_dir / "cache")
+    if builder is not None and await builder.wait() != 0:
+        log.warning("building the knowledge index in a child process failed; building it here")
+    kb = kb or KnowledgeBase.load(cache_dir=cache_dir)
     catalog = default_catalog()
     services: dict[str, Any] = {"share": ShareService(db)}
     engine = Engine(kb, catalog, build_flows(settings, db, kb, services))
     return Tuoyu(settings, db, kb, catalog, engine, Conversations(db, engine), services)
+
+
+async def start_index_build(cache_dir: Path) -> asyncio.subprocess.Process | None:
+    """Start building a missing knowledge cache in a child process (None when it is there or cannot start).
+
+    The child's index-building garbage (YAML, pinyin and traditional-Chinese tables) never enters this
+    long-running process, which only loads the finished pickle.
+    """
+    command = cache_build_command(ARTICLES, cache_dir)
+    if command is None:
+        return None
+    root = str(ARTICLES.resolve().parents[1])  # the folder holding the `knowledge` package
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+    try:
+        return await asyncio.create_subprocess_exec(*command, env={**os.environ, "PYTHONPATH": path},
+                                                    stdin=asyncio.subprocess.DEVNULL)
+    except OSError:
+        return None
 
 
 @asynccontextmanager

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,26 +66,14 @@ class KnowledgeBase:
         """Articles and index; with `cache_dir`, a pickled index is reused while no input changed."""
         if cache_dir is None:
             return cls(load_articles(folder)[0])  # `tuoyu kb check` reports load problems
-        cached = cache_dir / f"kb-{fingerprint(folder)}.pickle"
         try:
-            with cached.open("rb") as stream:
+            with cache_path(folder, cache_dir).open("rb") as stream:
                 kb = pickle.load(stream)
             if isinstance(kb, cls):
                 return kb
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             pass
-        kb = cls(load_articles(folder)[0])
-        try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            for old in cache_dir.glob("kb-*.pickle"):
-                old.unlink(missing_ok=True)
-            temporary = cached.with_suffix(".tmp")
-            with temporary.open("wb") as stream:
-                pickle.dump(kb, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            temporary.replace(cached)
-        except OSError:
-            log.warning("could not write the knowledge cache in %s", cache_dir)
-        return kb
+        return build_cache(folder, cache_dir)
 
     def get(self, article_id: str) -> Article | None:
         return self.articles.get(article_id)
@@ -103,6 +93,42 @@ class KnowledgeBase:
             return Decision("clarify", [h for h in hits[:3] if h.score >= floor])
         close = [h for h in hits[1:3] if h.score >= best.score * CLOSE_RATIO]
         return Decision("answer", [best, *close])
+
+
+def cache_path(folder: Path, cache_dir: Path) -> Path:
+    return cache_dir / f"kb-{fingerprint(folder)}.pickle"
+
+
+def build_cache(folder: Path, cache_dir: Path) -> KnowledgeBase:
+    """Build the index and pickle it into `cache_dir` (replacing older ones); the index is returned either way."""
+    kb = KnowledgeBase(load_articles(folder)[0])
+    cached = cache_path(folder, cache_dir)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for old in cache_dir.glob("kb-*.pickle"):
+            if old != cached:
+                old.unlink(missing_ok=True)
+        temporary = cached.with_suffix(f".{os.getpid()}.tmp")  # instances starting together each write their own
+        with temporary.open("wb") as stream:
+            pickle.dump(kb, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(cached)
+    except OSError:
+        log.warning("could not write the knowledge cache in %s", cache_dir)
+    return kb
+
+
+def cache_build_command(folder: Path, cache_dir: Path) -> list[str] | None:
+    """A command that builds the missing cache in a child process; None when the cache is there.
+
+    Building the index allocates several times what the finished index keeps (YAML, pinyin and
+    traditional-Chinese tables); a long-running process that lets a child build it and then loads
+    the pickle stays ~20 MB smaller.
+    """
+    if cache_path(folder, cache_dir).exists():
+        return None
+    code = ("import sys; from pathlib import Path; from knowledge.base import build_cache; "
+            "build_cache(Path(sys.argv[1]), Path(sys.argv[2]))")
+    return [sys.executable, "-c", code, str(folder), str(cache_dir)]
 
 
 def fingerprint(folder: Path) -> str:

@@ -79,6 +79,16 @@ def fold(text: str) -> str:
     return _CN_NUMBER.sub(_digits, text)
 
 
+def _wordish(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _edges_ok(text: str, start: int, end: int) -> bool:
+    """No Latin word or number runs on across either end of text[start:end]."""
+    return (not (start and _wordish(text[start]) and _wordish(text[start - 1]))
+            and not (end < len(text) and _wordish(text[end - 1]) and _wordish(text[end])))
+
+
 class LongestMatch:
     """Leftmost-longest matching of many phrases by dictionary look-up.
 
@@ -91,13 +101,18 @@ class LongestMatch:
         self.lengths = sorted({len(p) for p in self.phrases}, reverse=True)
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
-        """(start, end) of each match, left to right, longest first, not overlapping."""
+        """(start, end) of each match, left to right, longest first, not overlapping.
+
+        A phrase that begins or ends with a Latin letter or digit matches only at a word edge there:
+        "son" is not in "poisoning", "kid" not in "kidney", "3个月" not in "13个月".
+        """
         i, n = 0, len(text)
         while i < n:
             for length in self.lengths:
-                if i + length <= n and text[i : i + length] in self.phrases:
-                    yield i, i + length
-                    i += length
+                end = i + length
+                if end <= n and text[i:end] in self.phrases and _edges_ok(text, i, end):
+                    yield i, end
+                    i = end
                     break
             else:
                 i += 1

@@ -42,3 +42,13 @@ def test_fillers_are_removed() -> None:
     text = Normalizer.default()("病情描述：医生你好，宝宝拉肚子三天了。想得到怎样的帮助：怎么办？谢谢")
     assert "病情描述" not in text and "医生你好" not in text and "谢谢" not in text
     assert "腹泻" in text and "3天" in text
+
+
+def test_latin_and_digit_phrases_match_only_at_word_edges() -> None:
+    from knowledge.normalize import LongestMatch
+
+    match = LongestMatch(["son", "kid", "3个月", "b超", "bb"])
+    assert match.findall("food poisoning, kidney, bbq") == []  # no "son", "kid" or "bb" inside words
+    assert match.findall("my son and the kid") == ["son", "kid"]
+    assert match.findall("宝宝13个月") == [] and match.findall("宝宝3个月") == ["3个月"]
+    assert match.findall("做b超") == ["b超"] and match.findall("bb发烧了") == ["bb"]  # next to Chinese is an edge

@@ -73,8 +73,13 @@ class Engine:
 
     async def _text(self, turn: Turn) -> list[Reply]:
         text = turn.inbound.text
-        if turn.emergency:
-            return [self._emergency(turn, turn.emergency)]
+        if turn.emergency:  # the call comes first; a matching article (e.g. "must I report abuse?") is a tap away
+            decision = self.kb.decide(text)
+            reply = self._emergency(turn, turn.emergency)
+            if decision.kind == "answer":
+                reply.buttons = [Button(str(h.article.text("title", turn.lang)), f"a:{h.article.id}")
+                                 for h in decision.hits[:2]]
+            return [reply]
         intent = self.kb.intents.intent(text)
         if intent == "smalltalk":
             return [self._smalltalk(turn)]

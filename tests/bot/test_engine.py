@@ -32,6 +32,15 @@ async def test_emergency_comes_first_even_mid_question() -> None:
     assert reply.kind == "emergency" and reply.text.startswith("⚠️") and "120" in reply.text.splitlines()[0]
 
 
+async def test_emergency_offers_the_matching_article_after_the_call() -> None:
+    chat = Transcript()
+    [reply] = await chat.say("宝宝发烧后突然抽搐了怎么办")
+    assert reply.kind == "emergency" and reply.text.startswith("⚠️")
+    assert reply.buttons and reply.buttons[0].data.startswith("a:illness_")  # the fixture KB's fever article
+    [article] = await chat.press(reply.buttons[0].data)
+    assert article.kind == "answer" and "120" in article.text
+
+
 async def test_abuse_tells_to_call_110_in_english() -> None:
     [reply] = await Transcript(lang="en").say("The teacher is hitting my child")
     assert reply.kind == "emergency" and "110" in reply.text.splitlines()[0]

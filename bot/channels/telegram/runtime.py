@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
-from starlette.applications import Starlette
-from starlette.routing import BaseRoute
-from starlette.types import ASGIApp
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
@@ -20,7 +17,11 @@ from bot.bootstrap import Tuoyu
 from bot.channels.telegram.app import IN_FLIGHT, build_application, tuoyu_bot
 from bot.channels.telegram.dedupe import UpdateLedger
 from bot.channels.telegram.notify import TelegramNotifier
-from bot.channels.telegram.webhook import telegram_webhook_routes
+
+if TYPE_CHECKING:  # uvicorn and Starlette are imported only by a webhook process
+    import uvicorn
+    from starlette.routing import BaseRoute
+    from starlette.types import ASGIApp
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +29,16 @@ PRUNE_EVERY_S = 3600.0
 MAX_CONNECTIONS = IN_FLIGHT  # more parallel deliveries would only wait inside the update processor
 
 
-class Server(uvicorn.Server):
+def uvicorn_server(config: uvicorn.Config) -> uvicorn.Server:
     """uvicorn without its own signal capture, which re-raises SIGTERM before the bot has drained."""
+    import uvicorn
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Any:
-        yield
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:
+            yield
+
+    return Server(config)
 
 
 def stop_on_signals(stop: Callable[[], None]) -> None:
@@ -58,16 +63,23 @@ async def started(app: Application, tuoyu: Tuoyu, *, run_outbox: bool = True) ->
 
         if app.job_queue is not None:
             app.job_queue.run_repeating(prune, PRUNE_EVERY_S, first=1.0)
-        await app.start()
-        stop_outbox = asyncio.Event()
-        worker = asyncio.create_task(outbox.run(stop_outbox)) if outbox is not None and run_outbox else None
+        # Everything built so far (knowledge index, catalogs, SQLAlchemy, PTB) lives as long as the
+        # process: move it out of the collector's generations, so full collections stay cheap.
+        gc.collect()
+        gc.freeze()
         try:
-            yield app
+            await app.start()
+            stop_outbox = asyncio.Event()
+            worker = asyncio.create_task(outbox.run(stop_outbox)) if outbox is not None and run_outbox else None
+            try:
+                yield app
+            finally:
+                stop_outbox.set()
+                if worker is not None:
+                    await worker
+                await app.stop()
         finally:
-            stop_outbox.set()
-            if worker is not None:
-                await worker
-            await app.stop()
+            gc.unfreeze()
 
 
 async def run_polling(tuoyu: Tuoyu, stop: asyncio.Event | None = None, app: Application | None = None) -> None:
@@ -90,6 +102,11 @@ async def serve_webhook(tuoyu: Tuoyu, *, host: str, port: int,
 
     Requests in flight finish before uvicorn returns, and the bot stops only after that.
     """
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from bot.channels.telegram.webhook import telegram_webhook_routes
+
     settings = tuoyu.settings
     if not settings.webhook_url or not settings.webhook_secret:
         raise ValueError("TUOYU_WEBHOOK_URL and TUOYU_WEBHOOK_SECRET must both be set for webhook mode")
@@ -101,7 +118,7 @@ async def serve_webhook(tuoyu: Tuoyu, *, host: str, port: int,
                                   allowed_updates=Update.ALL_TYPES, max_connections=MAX_CONNECTIONS)
         config = uvicorn.Config(asgi, host=host, port=port, log_level="warning", lifespan="on",
                                 server_header=False, timeout_graceful_shutdown=int(graceful_s))
-        server = Server(config)
+        server = uvicorn_server(config)
 
         def should_exit() -> None:
             server.should_exit = True

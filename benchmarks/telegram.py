@@ -39,8 +39,17 @@ QUESTIONS = ["产假有多少天", "乙肝疫苗什么时候打", "宝宝发烧�
 
 # ---- the bots (child processes) ---------------------------------------------------------------
 
+def limiter() -> Any:
+    """The flood limiter both bots use: Tuoyu's retries, but Telegram's ~30 msg/s overall cap off, since
+    that cap (not either bot) would otherwise be what is measured."""
+    from telegram.ext import AIORateLimiter
+
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+
+
 async def echo_bot(mode: str, port: int) -> None:
-    """A bare PTB echo bot with the same concurrency: PTB polling, or PTB's custom-webhook example (queue.put)."""
+    """A bare PTB echo bot with the same concurrency, flood limiter, pool and webhook `max_connections` as
+    Tuoyu: PTB polling, or PTB's custom-webhook example (queue.put)."""
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -53,7 +62,7 @@ async def echo_bot(mode: str, port: int) -> None:
         await update.message.reply_text(update.message.text)  # type: ignore[union-attr]
 
     app = (ApplicationBuilder().token(TOKEN).base_url(os.environ["TUOYU_TELEGRAM_API_URL"])
-           .concurrent_updates(IN_FLIGHT).connection_pool_size(IN_FLIGHT * 2).build())
+           .concurrent_updates(IN_FLIGHT).rate_limiter(limiter()).connection_pool_size(IN_FLIGHT * 2).build())
     app.add_handler(MessageHandler(filters.TEXT, echo))
 
     async def webhook(request: Request) -> Response:
@@ -70,23 +79,20 @@ async def echo_bot(mode: str, port: int) -> None:
             await stop.wait()
             await app.updater.stop()
         else:
-            await app.bot.set_webhook(os.environ["TUOYU_WEBHOOK_URL"], secret_token=SECRET)
+            await app.bot.set_webhook(os.environ["TUOYU_WEBHOOK_URL"], secret_token=SECRET, max_connections=IN_FLIGHT)
             asgi = Starlette(routes=[Route("/telegram/webhook", webhook, methods=["POST"])])
             await uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning")).serve()
         await app.stop()
 
 
 async def tuoyu_bot(mode: str, port: int) -> None:
-    """Tuoyu's own runtime; the Bot API's flood limit (30 msg/s) is off so the stack itself is measured."""
-    from telegram.ext import AIORateLimiter
-
+    """Tuoyu's own runtime (bootstrap, per-chat processor, webhook ledger), with the same flood limiter as the echo."""
     from bot.bootstrap import running
     from bot.channels.telegram.app import build_application
     from bot.channels.telegram.runtime import run_polling, serve_webhook
 
-    limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
     async with running() as tuoyu:
-        app = build_application(tuoyu, webhook=mode == "webhook", rate_limiter=limiter)
+        app = build_application(tuoyu, webhook=mode == "webhook", rate_limiter=limiter())
         if mode == "polling":
             await run_polling(tuoyu, app=app)
         else:
@@ -133,13 +139,16 @@ class Child:
         assert self.proc is not None
         self.fake.latency = latency
         process = psutil.Process(self.proc.pid)
-        cpu0, t0 = sum(process.cpu_times()[:2]), time.perf_counter()
+        driver = psutil.Process()
+        cpu0, driver0, t0 = sum(process.cpu_times()[:2]), sum(driver.cpu_times()[:2]), time.perf_counter()
         for i in range(n):
             await self.fake.text(1 + i % CHATS, QUESTIONS[i % len(QUESTIONS)])
         self.sent += n
         await self.fake.wait_for_counted("sendMessage", self.sent, timeout=600)
         elapsed, cpu = time.perf_counter() - t0, sum(process.cpu_times()[:2]) - cpu0
+        driver_cpu = sum(driver.cpu_times()[:2]) - driver0
         return {"updates_per_s": n / elapsed, "cpu_ms_per_update": cpu * 1000 / n,
+                "fake_api_cpu_ms_per_update": driver_cpu * 1000 / n,
                 "rss_mb": process.memory_info().rss / 2**20}
 
     async def stop(self) -> None:
@@ -157,30 +166,43 @@ def median(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
-    results: dict[str, Any] = {"updates": args.updates, "runs": args.runs, "chats": CHATS, "in_flight": IN_FLIGHT}
+    """Both bots run side by side and take turns (alternating who goes first), so drifting load on a
+    shared machine hits them alike; the ratio is the median of the per-turn ratios."""
+    results: dict[str, Any] = {"updates": args.updates, "runs": args.runs, "chats": CHATS, "in_flight": IN_FLIGHT,
+                               "load_average_before": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory() as tmp:
-        for bot in ("echo", "tuoyu"):
-            for mode in args.modes:
-                child = Child(bot, mode, Path(tmp))
-                await child.start()
-                try:
-                    for latency in (0.0, 0.05):
-                        runs = [await child.run(args.updates, latency) for _ in range(args.runs)]
-                        results[f"{bot}/{mode}/{int(latency * 1000)}ms"] = median(runs)
-                        print(f"{bot:6s} {mode:8s} {int(latency * 1000):3d} ms  {median(runs)}", file=sys.stderr)
-                    if mode == "polling":
+        for mode in args.modes:
+            children = {bot: Child(bot, mode, Path(tmp)) for bot in args.bots}
+            try:
+                for child in children.values():
+                    await child.start()
+                for latency in (0.0, 0.05):
+                    ms = int(latency * 1000)
+                    runs: dict[str, list[dict[str, float]]] = {bot: [] for bot in children}
+                    for turn in range(args.runs):
+                        order = list(children) if turn % 2 == 0 else list(reversed(children))
+                        for bot in order:
+                            runs[bot].append(await children[bot].run(args.updates, latency))
+                    for bot, measured in runs.items():
+                        results[f"{bot}/{mode}/{ms}ms"] = median(measured)
+                        print(f"{bot:6s} {mode:8s} {ms:3d} ms  {median(measured)}", file=sys.stderr)
+                    if len(runs) == 2:
+                        ratios = [t["updates_per_s"] / e["updates_per_s"] for t, e in zip(runs["tuoyu"], runs["echo"],
+                                                                                           strict=True)]
+                        results[f"ratio/{mode}/{ms}ms"] = round(statistics.median(ratios), 2)
+                        print(f"ratio  {mode:8s} {ms:3d} ms  {[round(r, 2) for r in ratios]}", file=sys.stderr)
+                if mode == "polling":
+                    for bot, child in children.items():
                         remaining = args.rss_updates - child.sent
                         if remaining > 0:
                             await child.run(remaining, 0.0)
                         rss = psutil.Process(child.proc.pid).memory_info().rss / 2**20  # type: ignore[union-attr]
                         results[f"{bot}/rss_mb_after_{child.sent}"] = round(rss, 1)
                         print(f"{bot:6s} RSS after {child.sent} updates: {rss:.1f} MB", file=sys.stderr)
-                finally:
+            finally:
+                for child in children.values():
                     await child.stop()
-    for mode in args.modes:
-        for ms in (0, 50):
-            ours, echo = results[f"tuoyu/{mode}/{ms}ms"], results[f"echo/{mode}/{ms}ms"]
-            results[f"ratio/{mode}/{ms}ms"] = round(ours["updates_per_s"] / echo["updates_per_s"], 2)
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
 
@@ -191,12 +213,26 @@ def main() -> int:
     parser.add_argument("--rss-updates", type=int, default=5000)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--modes", nargs="+", choices=("polling", "webhook"), default=["polling", "webhook"])
+    parser.add_argument("--bots", nargs="+", choices=("echo", "tuoyu"), default=["echo", "tuoyu"])
+    parser.add_argument("--profile", metavar="DIR", help="write each bot's cProfile stats to DIR/<bot>-<mode>.prof")
     parser.add_argument("--child", nargs=3, metavar=("BOT", "MODE", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         bot, mode, port = args.child
-        asyncio.run((echo_bot if bot == "echo" else tuoyu_bot)(mode, int(port)))
+        run = (echo_bot if bot == "echo" else tuoyu_bot)(mode, int(port))
+        profile_dir = os.environ.get("BENCH_PROFILE_DIR")
+        if not profile_dir:
+            asyncio.run(run)
+            return 0
+        import cProfile
+
+        with cProfile.Profile() as profiler:
+            asyncio.run(run)
+        profiler.dump_stats(Path(profile_dir) / f"{bot}-{mode}.prof")
         return 0
+    if args.profile:
+        os.environ["BENCH_PROFILE_DIR"] = str(Path(args.profile).resolve())
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
     results = asyncio.run(bench(args))
     if args.json:
         print(json.dumps(results, indent=2))

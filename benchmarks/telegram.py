@@ -32,7 +32,7 @@ from tests.channels.telegram.fake_bot_api import TOKEN, FakeBotApi  # noqa: E402
 
 CHATS = 100
 SECRET = "bench_secret"
-IN_FLIGHT = 16
+IN_FLIGHT = int(os.environ.get("BENCH_IN_FLIGHT", "16"))  # Tuoyu's default; --in-flight sets it for both bots
 QUESTIONS = ["产假有多少天", "乙肝疫苗什么时候打", "宝宝发烧怎么办", "百白破疫苗什么时候打", "宝宝几个月开始加辅食",
              "育儿补贴怎么领", "宝宝晚上总是醒", "疫苗打完发烧怎么办", "新生儿黄疸", "How long is maternity leave?"]
 
@@ -92,11 +92,11 @@ async def tuoyu_bot(mode: str, port: int) -> None:
     from bot.channels.telegram.runtime import run_polling, serve_webhook
 
     async with running() as tuoyu:
-        app = build_application(tuoyu, webhook=mode == "webhook", rate_limiter=limiter())
+        app = build_application(tuoyu, webhook=mode == "webhook", rate_limiter=limiter(), in_flight=IN_FLIGHT)
         if mode == "polling":
             await run_polling(tuoyu, app=app)
         else:
-            await serve_webhook(tuoyu, host="127.0.0.1", port=port, app=app)
+            await serve_webhook(tuoyu, host="127.0.0.1", port=port, app=app, max_connections=IN_FLIGHT)
 
 
 # ---- the driver --------------------------------------------------------------------------------
@@ -168,7 +168,8 @@ def median(runs: list[dict[str, float]]) -> dict[str, float]:
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     """Both bots run side by side and take turns (alternating who goes first), so drifting load on a
     shared machine hits them alike; the ratio is the median of the per-turn ratios."""
-    results: dict[str, Any] = {"updates": args.updates, "runs": args.runs, "chats": CHATS, "in_flight": IN_FLIGHT,
+    results: dict[str, Any] = {"updates": args.updates, "runs": args.runs, "chats": CHATS, "in_flight": args.in_flight,
+                               "loop": "uvloop" if args.uvloop else "asyncio",
                                "load_average_before": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory() as tmp:
         for mode in args.modes:
@@ -213,6 +214,9 @@ def main() -> int:
     parser.add_argument("--rss-updates", type=int, default=5000)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--modes", nargs="+", choices=("polling", "webhook"), default=["polling", "webhook"])
+    parser.add_argument("--in-flight", type=int, default=IN_FLIGHT,
+                        help="updates handled at once by each bot (also its pool size / 2 and webhook max_connections)")
+    parser.add_argument("--uvloop", action="store_true", help="run both bots on uvloop instead of asyncio's loop")
     parser.add_argument("--bots", nargs="+", choices=("echo", "tuoyu"), default=["echo", "tuoyu"])
     parser.add_argument("--profile", metavar="DIR", help="write each bot's cProfile stats to DIR/<bot>-<mode>.prof")
     parser.add_argument("--child", nargs=3, metavar=("BOT", "MODE", "PORT"), help=argparse.SUPPRESS)
@@ -220,16 +224,24 @@ def main() -> int:
     if args.child:
         bot, mode, port = args.child
         run = (echo_bot if bot == "echo" else tuoyu_bot)(mode, int(port))
+        runner: Any = asyncio.run
+        if os.environ.get("BENCH_UVLOOP"):
+            import uvloop
+
+            runner = uvloop.run
         profile_dir = os.environ.get("BENCH_PROFILE_DIR")
         if not profile_dir:
-            asyncio.run(run)
+            runner(run)
             return 0
         import cProfile
 
         with cProfile.Profile() as profiler:
-            asyncio.run(run)
+            runner(run)
         profiler.dump_stats(Path(profile_dir) / f"{bot}-{mode}.prof")
         return 0
+    os.environ["BENCH_IN_FLIGHT"] = str(args.in_flight)  # the children read it
+    if args.uvloop:
+        os.environ["BENCH_UVLOOP"] = "1"
     if args.profile:
         os.environ["BENCH_PROFILE_DIR"] = str(Path(args.profile).resolve())
         Path(args.profile).mkdir(parents=True, exist_ok=True)

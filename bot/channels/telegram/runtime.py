@@ -97,7 +97,8 @@ async def run_polling(tuoyu: Tuoyu, stop: asyncio.Event | None = None, app: Appl
 
 async def serve_webhook(tuoyu: Tuoyu, *, host: str, port: int,
                         make_app: Callable[[list[BaseRoute]], ASGIApp] | None = None,
-                        graceful_s: float = 25.0, app: Application | None = None) -> None:
+                        graceful_s: float = 25.0, app: Application | None = None,
+                        max_connections: int = MAX_CONNECTIONS) -> None:
     """Serve the webhook (alone, or inside `make_app(routes)`, e.g. the web app) until SIGTERM.
 
     Requests in flight finish before uvicorn returns, and the bot stops only after that.
@@ -115,7 +116,7 @@ async def serve_webhook(tuoyu: Tuoyu, *, host: str, port: int,
     asgi = make_app(routes) if make_app else Starlette(routes=routes)
     async with started(app, tuoyu, run_outbox=make_app is None):  # the web app runs its own worker
         await app.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret,
-                                  allowed_updates=Update.ALL_TYPES, max_connections=MAX_CONNECTIONS)
+                                  allowed_updates=Update.ALL_TYPES, max_connections=max_connections)
         config = uvicorn.Config(asgi, host=host, port=port, log_level="warning", lifespan="on",
                                 server_header=False, timeout_graceful_shutdown=int(graceful_s))
         server = uvicorn_server(config)

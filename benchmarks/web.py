@@ -21,7 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -45,6 +46,7 @@ class Round:
     server_cpu: float = 0.0  # seconds of server CPU (user + system) spent in the round
     client_cpu: float = 0.0  # the load generator's own CPU: near one core means the client is the limit
     scheduled: int = 0  # open loop: requests due within the round
+    failures: Counter[str] = field(default_factory=Counter)  # what the errors were: HTTP status or exception
 
     @property
     def rps(self) -> float:
@@ -82,12 +84,14 @@ async def worker(http: aiohttp.ClientSession, base: str, kind: str, n: int, stop
             else:
                 async with http.get(f"{base}/guide/{ARTICLES[i % len(ARTICLES)]}") as response:
                     await response.read()
-            ok = response.status == 200
-        except aiohttp.ClientError:
-            ok = False
+            failure = None if response.status == 200 else str(response.status)
+        except aiohttp.ClientError as exc:
+            failure = type(exc).__name__
         out.latencies.append(time.perf_counter() - started)
         out.requests += 1
-        out.errors += not ok
+        if failure:
+            out.errors += 1
+            out.failures[failure] += 1
 
 
 async def run_round(base: str, kind: str, concurrency: int, duration: float, rate: float | None = None) -> Round:
@@ -125,19 +129,13 @@ def wait_up(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the server did not come up")
 
 
-async def serve(port: int) -> None:
-    """The benchmark's server process: `tuoyu serve` with per-client limits lifted."""
-    import uvicorn
-
-    from bot.bootstrap import running
-    from web.app import create_app
+def serve(port: int) -> None:
+    """The benchmark's server process: `tuoyu serve` itself, with per-client limits lifted."""
+    from bot.cli.serve import run_loop, serve
     from web.security import Limits
 
-    unlimited = Limits(chat_burst=10**9, chat_per_s=10**9)
-    async with running() as tuoyu:
-        config = uvicorn.Config(create_app(tuoyu, unlimited), host="127.0.0.1", port=port, log_level="warning",
-                                access_log=False)
-        await uvicorn.Server(config).serve()
+    unlimited = Limits(chat_burst=10**9, chat_per_s=10**9, chat_ip_burst=10**9, chat_ip_per_s=10**9)
+    run_loop(serve("127.0.0.1", port, unlimited))
 
 
 def measured(server: psutil.Process, base: str, kind: str, args: argparse.Namespace, rate: float | None) -> Round:
@@ -155,7 +153,8 @@ def report(name: str, rounds: list[Round]) -> None:
         print(f"  {name} round {n}: {r.rps:7.1f} req/s  p50 {r.pct(0.5):6.1f} ms  p99 {r.pct(0.99):6.1f} ms  "
               f"errors {r.errors}/{r.requests}  server CPU {r.cpu_ms:.2f} ms/request  "
               f"client CPU {r.client_cpu / r.seconds:.0%} of a core"
-              + (f"  sent {r.requests} of {r.scheduled}" if r.scheduled else ""))
+              + (f"  sent {r.requests} of {r.scheduled}" if r.scheduled else "")
+              + (f"  failures {dict(r.failures)}" if r.failures else ""))
     print(f"{name} median: {statistics.median(r.rps for r in rounds):7.1f} req/s  "
           f"p50 {statistics.median(r.pct(0.5) for r in rounds):6.1f} ms  "
           f"p99 {statistics.median(r.pct(0.99) for r in rounds):6.1f} ms  "
@@ -174,7 +173,7 @@ def main() -> None:
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(args.serve))
+        serve(args.serve)
         return
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()

@@ -64,7 +64,7 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # A SQLite file also gets a blocking engine for `unit()`, run by a few threads of our own (made on first use).
+        # A SQLite file also gets a blocking engine for `unit()`, run by a thread of our own (made on first use).
         self._blocking_url = (parsed.set(drivername="sqlite") if self.dialect == "sqlite" and parsed.database
                               and parsed.database != ":memory:" else None)
         self._blocking: Engine | None = None
@@ -94,7 +94,9 @@ class Database:
         if self._blocking is None or self._threads is None:
             self._blocking = create_engine(self._blocking_url)
             event.listen(self._blocking, "connect", _sqlite_pragmas)
-            self._threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sqlite")
+            # One thread: SQLite has one writer at a time, and units waiting on each other's lock would sleep in
+            # SQLite's busy handler (1, 2, 5... 100 ms) where a queue hands over at once.
+            self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         blocking = self._blocking
 
         def in_transaction() -> T:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from web.security import Limits
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -13,7 +19,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-async def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    return run_loop(serve(args.host, args.port))
+
+
+def run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """Run the server on uvloop (uvicorn[standard] installs it), as `uvicorn.run` would; asyncio's loop otherwise.
+
+    `Server.serve()` inside `asyncio.run` would keep asyncio's own loop, which costs the server a good part of
+    its CPU per request.
+    """
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is there wherever uvicorn[standard] installs it
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
+async def serve(host: str, port: int, limits: Limits | None = None) -> int:
+    """Build Tuoyu and serve it until interrupted; `limits` replaces the default request budgets (benchmarks)."""
     import uvicorn
     from starlette.routing import BaseRoute
     from starlette.types import ASGIApp
@@ -22,17 +46,18 @@ async def run(args: argparse.Namespace) -> int:
     from web.app import create_app
 
     async with running() as tuoyu:
-        host = f"[{args.host}]" if ":" in args.host else args.host
-        print(f"Tuoyu web app on http://{host}:{args.port}/", file=sys.stdout, flush=True)
+        shown = f"[{host}]" if ":" in host else host
+        print(f"Tuoyu web app on http://{shown}:{port}/", file=sys.stdout, flush=True)
         if tuoyu.settings.webhook_url:  # imported only now: the web app runs without Telegram configured
             from bot.channels.telegram.runtime import serve_webhook
 
             def with_webhook(routes: list[BaseRoute]) -> ASGIApp:
-                return create_app(tuoyu, extra_routes=routes)
+                return create_app(tuoyu, limits, extra_routes=routes)
 
-            await serve_webhook(tuoyu, host=args.host, port=args.port, make_app=with_webhook)
+            await serve_webhook(tuoyu, host=host, port=port, make_app=with_webhook)
             return 0
-        config = uvicorn.Config(create_app(tuoyu), host=args.host, port=args.port, log_level="warning",
-                                lifespan="on", server_header=False, timeout_graceful_shutdown=5)
+        # Access lines are logged at INFO and uvicorn's loggers are at WARNING here: none would be written.
+        config = uvicorn.Config(create_app(tuoyu, limits), host=host, port=port, log_level="warning",
+                                access_log=False, lifespan="on", server_header=False, timeout_graceful_shutdown=5)
         await uvicorn.Server(config).serve()
     return 0

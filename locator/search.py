@@ -1,4 +1,5 @@
-"""Nearest facilities: a grid-cell prefilter on an indexed column, then exact great-circle ranking."""
+"""Nearest facilities: a grid-cell and box prefilter answered from one (cell, lat, lon) index, then exact
+great-circle ranking in Python."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Connection, Engine, Select, bindparam, create_engine, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Row, Select, and_, bindparam, create_engine, or_, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -19,13 +20,25 @@ from locator.models import Facility
 from locator.store import record
 from storage.database import Database
 
-#: First radius tried (metres); each further round widens it from the density seen so far.
+#: First radius tried (metres) where no search nearby has shown the density yet; each further round widens
+#: it from the density seen so far.
 START_M = 2_000.0
+#: A first radius taken from an earlier search nearby is this much wider than what that search needed, and
+#: at least MIN_START_M.
+HINT_MARGIN = 1.3
+MIN_START_M = 100.0
+#: "Nearby" for those hints: squares of this many degrees (≈ 55 km), at most HINTS_KEPT of them remembered.
+HINT_DEG = 0.5
+HINTS_KEPT = 4096
 #: Beyond this radius the whole table is searched (nothing nearer was found anyway).
 LAST_M = 1_000_000.0
-#: Up to this many grid rows (≈ 2.2 km each) the prefilter is one indexed `cell BETWEEN` range per row;
-#: above, a box on the (lat, lon) index. Range counts are padded to a power of two to bound statement shapes.
+#: Up to this many grid rows (≈ 2.2 km each) the prefilter is one `cell BETWEEN` range per row; above, one
+#: range over whole rows. Either way the box is tested on the (cell, lat, lon) index before any table row
+#: is read. Range counts are padded to a power of two to bound statement shapes.
 MAX_ROWS = 32
+#: On PostgreSQL a round fetches whole rows, up to this many, so a search is usually one round trip; a
+#: round with more (a wide search in a dense area) is fetched again as ids and coordinates only.
+WHOLE_ROWS = 250
 
 
 @dataclass(frozen=True)
@@ -80,36 +93,43 @@ class Found:
     more: bool
 
 
+_TABLE = Facility.__table__
+_LAT, _LON = _TABLE.columns.keys().index("lat"), _TABLE.columns.keys().index("lon")
+
+
 @cache
-def _candidates(filters: Filters, ranges: int) -> Select[str, float, float]:
-    """The candidate query for one filter set and number of cell ranges (0: a lat/lon box, -1: all rows),
-    built once per shape so SQLAlchemy's compiled cache is hit."""
-    query: Select[str, float, float] = select(Facility.registry_id, Facility.lat, Facility.lon).where(*filters.sql())
-    if ranges > 0:
-        return query.where(or_(*(Facility.cell.between(bindparam(f"lo{i}"), bindparam(f"hi{i}"))
-                                 for i in range(ranges))))
+def _candidates(filters: Filters, ranges: int, whole: int = 0) -> Select[*tuple[Any, ...]]:
+    """The candidate query for one filter set and number of cell ranges (0: all rows), built once per shape
+    so SQLAlchemy's compiled cache (and the server's prepared statements) are hit. Rows start with
+    registry_id; with `whole` they are every column, at most `whole` + 1 rows, else lat and lon follow."""
+    query: Select[*tuple[Any, ...]] = (select(_TABLE).limit(whole + 1) if whole else select(
+        Facility.registry_id, Facility.lat, Facility.lon)).where(*filters.sql())
     if ranges == 0:
-        return query.where(Facility.lat.between(bindparam("s"), bindparam("n")),
-                           Facility.lon.between(bindparam("w"), bindparam("e")))
-    return query
+        return query
+    box = and_(Facility.lat.between(bindparam("s"), bindparam("n")),
+               Facility.lon.between(bindparam("w"), bindparam("e")))
+    # the box inside each range, so each index range scan tests it on the index entries
+    return query.where(or_(*(and_(Facility.cell.between(bindparam(f"lo{i}"), bindparam(f"hi{i}")), box)
+                             for i in range(ranges))))
 
 
 _FULL = select(Facility.__table__).where(Facility.registry_id.in_(bindparam("ids", expanding=True)))
 
 
 def _spatial(lat: float, lon: float, radius_m: float | None) -> tuple[int, dict[str, Any]]:
-    """Which prefilter covers this circle (cell ranges, a lat/lon box, or everything) and its parameters."""
+    """The prefilter covering this circle (cell ranges and a lat/lon box, or everything) and its parameters."""
     if radius_m is None:
-        return -1, {}
+        return 0, {}
     box = around(lat, lon, radius_m)
     ranges = list(box.cell_ranges())
-    if len(ranges) <= MAX_ROWS:
-        shape = 1 << (len(ranges) - 1).bit_length()
-        ranges += [ranges[-1]] * (shape - len(ranges))
-        params = {f"lo{i}": lo for i, (lo, _) in enumerate(ranges)}
-        params.update({f"hi{i}": hi for i, (_, hi) in enumerate(ranges)})
-        return shape, params
-    return 0, {"s": box.south, "n": box.north, "w": box.west, "e": box.east}
+    if len(ranges) > MAX_ROWS:  # one range from the first cell to the last: whole rows in between
+        ranges = [(ranges[0][0], ranges[-1][1])]
+    shape = 1 << (len(ranges) - 1).bit_length()
+    ranges += [ranges[-1]] * (shape - len(ranges))
+    params: dict[str, Any] = {"s": box.south, "n": box.north, "w": box.west, "e": box.east}
+    for i, (lo, hi) in enumerate(ranges):
+        params[f"lo{i}"], params[f"hi{i}"] = lo, hi
+    return shape, params
 
 
 def _wider(radius: float, found: int, need: int) -> float:
@@ -119,17 +139,46 @@ def _wider(radius: float, found: int, need: int) -> float:
     return radius * max(2.0, math.sqrt(need / found) * 1.5)
 
 
+Hints = dict[tuple[int, int], float]
+
+
+def _start(hints: Hints, key: tuple[int, int], need: int) -> float:
+    """The first radius: what a search near here needed for this many results, with a margin; else START_M."""
+    scale = hints.get(key)
+    if scale is None:
+        return START_M
+    return max(MIN_START_M, scale * math.sqrt(need) * HINT_MARGIN)
+
+
 def _nearest(conn: Connection, lat: float, lon: float, filters: Filters, limit: int, offset: int,
-             max_radius_m: float | None) -> Found:
-    """The search on a synchronous connection (a worker thread on SQLite, a greenlet on PostgreSQL)."""
+             max_radius_m: float | None, hints: Hints | None = None) -> Found:
+    """The search on a synchronous connection (a worker thread on SQLite, a greenlet on PostgreSQL).
+
+    `hints` (HINT_DEG square → radius per √result of the last search there) is read for the first radius
+    and updated with this search's.
+    """
     need = offset + limit + 1
-    radius: float | None = min(START_M, max_radius_m) if max_radius_m else START_M
+    hints = {} if hints is None else hints
+    one_trip = conn.dialect.name == "postgresql"  # a round trip costs more than whole rows; SQLite has none
+    key = (math.floor(lat / HINT_DEG), math.floor(lon / HINT_DEG))
+    start = _start(hints, key, need)
+    radius: float | None = start if max_radius_m is None else min(start, max_radius_m)
     ranked: list[tuple[float, str]] = []
+    whole: dict[str, Row[Any]] = {}
     while True:
         shape, params = _spatial(lat, lon, radius)
-        rows = conn.execute(_candidates(filters, shape), params)
         bound = math.inf if radius is None else radius
-        ranked = [(d, rid) for rid, flat, flon in rows if (d := haversine_m(lat, lon, flat, flon)) <= bound]
+        rows = conn.execute(_candidates(filters, shape, WHOLE_ROWS), params).all() if one_trip else []
+        if len(rows) > WHOLE_ROWS or not one_trip:
+            found = conn.execute(_candidates(filters, shape), params)
+            ranked = [(d, rid) for rid, flat, flon in found if (d := haversine_m(lat, lon, flat, flon)) <= bound]
+            whole = {}
+        else:
+            ranked, whole = [], {}
+            for row in rows:
+                if (d := haversine_m(lat, lon, row[_LAT], row[_LON])) <= bound:
+                    ranked.append((d, row[0]))
+                    whole[row[0]] = row
         if len(ranked) >= need or radius is None or radius == max_radius_m:
             break
         radius = _wider(radius, len(ranked), need)
@@ -138,14 +187,22 @@ def _nearest(conn: Connection, lat: float, lon: float, filters: Filters, limit: 
         elif radius > LAST_M:
             radius = None
     ranked.sort()
+    if len(ranked) >= need:  # the density here, as the radius that would have held `need` results
+        if len(hints) >= HINTS_KEPT:
+            hints.clear()
+        hints[key] = ranked[need - 1][0] / math.sqrt(need)
     page = ranked[offset:offset + limit]
     by_id: dict[str, FacilityRecord] = {}
-    if page:
+    if page and whole:
+        by_id = {rid: record(whole[rid]._mapping) for _, rid in page}
+    elif page:
         by_id = {row.registry_id: record(row._mapping) for row in conn.execute(_FULL, {"ids": [r for _, r in page]})}
     return Found([Hit(by_id[rid], d) for d, rid in page], radius, len(ranked) > offset + limit)
 
 
 _READERS: WeakKeyDictionary[Database, Engine | AsyncEngine] = WeakKeyDictionary()
+#: Per database: how far searches had to go, by HINT_DEG square (see `_start`).
+_HINTS: WeakKeyDictionary[Database, Hints] = WeakKeyDictionary()
 
 
 def _reader(db: Database) -> Engine | AsyncEngine:
@@ -173,10 +230,12 @@ async def nearest(db: Database, lat: float, lon: float, filters: Filters | None 
                   offset: int = 0, max_radius_m: float | None = None) -> Found:
     """Facilities nearest to (lat, lon) by exact distance, ties by registry id; widens until enough.
 
-    Each round reads every row in the cells covering a circle, keeps those truly inside it, and stops
-    once enough are inside: nothing outside the circle can be nearer than what is inside.
+    Each round reads every matching row in the box around a circle, keeps those truly inside it, and stops
+    once enough are inside: nothing outside the circle can be nearer than what is inside. The first circle
+    is as wide as an earlier search nearby needed (so the rows read stay few however dense the data);
+    any first radius gives the same answer, only the number of rounds differs.
     """
-    args = (lat, lon, filters or Filters(), limit, offset, max_radius_m)
+    args = (lat, lon, filters or Filters(), limit, offset, max_radius_m, _HINTS.setdefault(db, {}))
     reader = _reader(db)
     if isinstance(reader, Engine):
         return await asyncio.to_thread(_nearest_in_thread, reader, *args)
@@ -187,6 +246,7 @@ async def nearest(db: Database, lat: float, lon: float, filters: Filters | None 
 async def close_reader(db: Database) -> None:
     """Release the search engine kept for `db` (call before disposing the database)."""
     reader = _READERS.pop(db, None)
+    _HINTS.pop(db, None)
     if isinstance(reader, AsyncEngine) and reader is not db.engine:
         await reader.dispose()
     elif isinstance(reader, Engine):

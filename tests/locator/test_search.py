@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from locator import search
 from locator.demo import rows as demo_rows
 from locator.geo import cell_of
 from locator.importer import content_hash
@@ -46,16 +48,27 @@ queries = st.fixed_dictionaries({
     "care_type": st.none() | st.sampled_from(sorted(CARE_BITS)), "age": st.none() | st.integers(0, 40),
     "nature": st.none() | st.sampled_from(["public", "inclusive", "private"]), "registered_only": st.booleans(),
     "limit": st.integers(1, 12), "offset": st.integers(0, 10), "max_radius": st.none() | st.sampled_from([3e3, 4e4]),
+    # a remembered density near the point (any first radius must give the same answer), and how many whole
+    # rows a PostgreSQL round may fetch before it asks for ids and coordinates only
+    "hint": st.none() | st.floats(0.0, 2e6), "whole_rows": st.sampled_from([search.WHOLE_ROWS, 2]),
 })
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=facilities(), q=queries)
 async def test_nearest_equals_brute_force(database: Database, rows: list[dict[str, Any]], q: dict[str, Any]) -> None:
     await load(database, rows, replace=True)
     filters = Filters(q["care_type"], q["age"], q["nature"], q["registered_only"])
-    found = await nearest(database, q["lat"], q["lon"], filters, limit=q["limit"], offset=q["offset"],
-                          max_radius_m=q["max_radius"])
+    hints = search._HINTS.setdefault(database, {})
+    hints.clear()
+    if q["hint"] is not None:
+        hints[(math.floor(q["lat"] / search.HINT_DEG), math.floor(q["lon"] / search.HINT_DEG))] = q["hint"]
+    whole_rows, search.WHOLE_ROWS = search.WHOLE_ROWS, q["whole_rows"]
+    try:
+        found = await nearest(database, q["lat"], q["lon"], filters, limit=q["limit"], offset=q["offset"],
+                              max_radius_m=q["max_radius"])
+    finally:
+        search.WHOLE_ROWS = whole_rows
     reference = await brute_force(database, q["lat"], q["lon"], filters, limit=len(rows) + 1)
     if q["max_radius"] is not None:
         reference = [r for r in reference if r[0] <= q["max_radius"]]
@@ -87,3 +100,14 @@ async def test_far_away_point_still_finds_the_nearest(database: Database) -> Non
     assert len(found.hits) == 3 and found.hits[0].distance_m > 1_000_000
     assert [(h.distance_m, h.facility.registry_id) for h in found.hits] == \
         await brute_force(database, 23.13, 113.26, Filters(), limit=3)
+
+
+async def test_searches_remember_how_far_they_had_to_go(database: Database) -> None:
+    """A second search near the first starts at about the radius the first needed, not at START_M."""
+    await load(database, demo_rows())
+    found = await nearest(database, 36.0614, 103.8343, Filters(), limit=5)
+    [(key, scale)] = search._HINTS[database].items()
+    sixth = (await brute_force(database, 36.0614, 103.8343, Filters(), limit=6))[5][0]  # limit + 1 needed
+    assert key == (72, 207) and scale * math.sqrt(6) == sixth and found.radius_m == search.START_M
+    again = await nearest(database, 36.0620, 103.8350, Filters(), limit=5)
+    assert again.radius_m is not None and again.radius_m < search.START_M

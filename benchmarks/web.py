@@ -7,6 +7,9 @@ TUOYU_DATABASE_URL). Two measurements per route, each `--rounds` times, medians 
 - capacity: every session sends its next request as soon as the last one is answered (closed loop);
 - latency at `--rate`: the sessions send on a fixed schedule totalling `--rate` req/s (open loop), and
   latency counts from the scheduled send time, so a slow server cannot hide its queue.
+Chat questions (`--questions`): `common`, ten short questions every parent asks, or `held-out`, the 634
+distinct questions of tests/knowledge (dev and fresh sets, ~44 characters each: what parents really type),
+which cost retrieval about four times as much.
 Targets: ≥ 300 req/s, p99 ≤ 100 ms, 0 errors.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -35,6 +39,15 @@ QUESTIONS = ["产假有多少天", "奶粉怎么冲才正确", "宝宝几个月�
              "打疫苗前要注意什么", "宝宝发烧38度怎么办", "托育机构怎么选", "护理假有几天", "你好"]
 GRACE_S = 5.0  # the open loop stops this long after the deadline even if requests are still scheduled
 ARTICLES = ["feeding_formula_prep", "feeding_solids_start_6m", "sleep_night_waking", "vaccine_hepb"]
+HELD_OUT = [ROOT / "tests" / "knowledge" / f"{name}_questions.jsonl" for name in ("dev", "fresh")]
+
+
+def questions(kind: str) -> list[str]:
+    """The chat texts to send: the common ten, or every held-out question (none is an indexed variant)."""
+    if kind == "common":
+        return QUESTIONS
+    return [json.loads(line)["text"] for path in HELD_OUT for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
 
 
 @dataclass
@@ -62,10 +75,10 @@ class Round:
 
 
 async def worker(http: aiohttp.ClientSession, base: str, kind: str, n: int, stop: float, out: Round,
-                 interval: float | None) -> None:
+                 interval: float | None, texts: list[str]) -> None:
     """One session until the deadline: back to back, or every `interval` seconds from a staggered start."""
     session = f"bench{n:04d}{os.getpid()}"
-    i = n
+    i = n * max(1, len(texts) // 50)  # sessions start at different places in the list
     due = time.perf_counter() + (interval * n / 50 if interval else 0.0)
     while True:
         i += 1
@@ -78,7 +91,7 @@ async def worker(http: aiohttp.ClientSession, base: str, kind: str, n: int, stop
             return  # an overloaded server leaves scheduled requests unsent: reported as "sent x of y"
         try:
             if kind == "chat":
-                body = {"session": session, "text": QUESTIONS[i % len(QUESTIONS)]}
+                body = {"session": session, "text": texts[i % len(texts)]}
                 async with http.post(f"{base}/api/chat", json=body) as response:
                     await response.read()
             else:
@@ -94,7 +107,8 @@ async def worker(http: aiohttp.ClientSession, base: str, kind: str, n: int, stop
             out.failures[failure] += 1
 
 
-async def run_round(base: str, kind: str, concurrency: int, duration: float, rate: float | None = None) -> Round:
+async def run_round(base: str, kind: str, concurrency: int, duration: float, rate: float | None = None,
+                    texts: list[str] = QUESTIONS) -> Round:
     """One measurement; `rate` None is the closed loop, else the open loop at that total rate."""
     result = Round(0, 0, duration, [], scheduled=int(rate * duration) if rate else 0)
     interval = concurrency / rate if rate else None
@@ -102,7 +116,8 @@ async def run_round(base: str, kind: str, concurrency: int, duration: float, rat
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
         stop = time.perf_counter() + duration
         started = time.perf_counter()
-        await asyncio.gather(*(worker(http, base, kind, n, stop, result, interval) for n in range(concurrency)))
+        await asyncio.gather(*(worker(http, base, kind, n, stop, result, interval, texts)
+                               for n in range(concurrency)))
         result.seconds = time.perf_counter() - started
     return result
 
@@ -141,7 +156,7 @@ def serve(port: int) -> None:
 def measured(server: psutil.Process, base: str, kind: str, args: argparse.Namespace, rate: float | None) -> Round:
     """One round, with the server process's CPU time over it."""
     before, client_before = server.cpu_times(), time.process_time()
-    result = asyncio.run(run_round(base, kind, args.concurrency, args.duration, rate))
+    result = asyncio.run(run_round(base, kind, args.concurrency, args.duration, rate, questions(args.questions)))
     after = server.cpu_times()
     result.server_cpu = (after.user - before.user) + (after.system - before.system)
     result.client_cpu = time.process_time() - client_before
@@ -170,6 +185,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--rate", type=float, default=300.0, help="total req/s of the open-loop latency run")
     parser.add_argument("--only", choices=("chat", "guide"), help="measure one route")
+    parser.add_argument("--questions", choices=("common", "held-out"), default="common",
+                        help="chat texts: the ten common questions, or the 634 distinct held-out ones")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -183,11 +200,13 @@ def main() -> None:
         try:
             wait_up(base, proc)
             server = psutil.Process(proc.pid)
-            print(f"server pid {proc.pid}, {args.concurrency} concurrent sessions, {args.duration:.0f} s rounds")
+            print(f"server pid {proc.pid}, {args.concurrency} concurrent sessions, {args.duration:.0f} s rounds, "
+                  f"chat questions: {args.questions} ({len(questions(args.questions))} distinct), "
+                  f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             for name, kind in (("/api/chat", "chat"), ("/guide/{article}", "guide")):
                 if args.only and args.only != kind:
                     continue
-                asyncio.run(run_round(base, kind, args.concurrency, 3.0))  # warm-up
+                asyncio.run(run_round(base, kind, args.concurrency, 3.0, texts=questions(args.questions)))  # warm-up
                 for label, rate in (("capacity", None), (f"at {args.rate:.0f} req/s", args.rate)):
                     rounds = [measured(server, base, kind, args, rate) for _ in range(args.rounds)]
                     report(f"{name} {label}", rounds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import is_dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -27,9 +28,17 @@ class BadRequest(ValueError):
     """The request is malformed; the message says what to fix."""
 
 
+def _plain(value: object) -> object:
+    """json.dumps' fallback: a dataclass (a reply's buttons and sources) as its fields, as `asdict` gives them;
+    any other odd value (a date) as text."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return vars(value)
+    return str(value)
+
+
 def json_response(payload: object, status: int = 200) -> Response:
-    """JSON with Chinese kept readable and odd values (dates) stringified."""
-    body = json.dumps(payload, ensure_ascii=False, default=str)
+    """JSON with Chinese kept readable, dataclasses as their fields and odd values (dates) stringified."""
+    body = json.dumps(payload, ensure_ascii=False, default=_plain)
     return Response(body, status_code=status, media_type="application/json",
                     headers={"cache-control": "no-store"})
 
@@ -39,8 +48,12 @@ def error(status: int, message: str) -> Response:
 
 
 def chat_payload(replies: list[Reply]) -> dict[str, Any]:
-    """The contract's reply object plus every reply in full and whether to offer location sharing."""
-    return {**reply_object(replies), "replies": [r.to_dict() for r in replies],
+    """The contract's reply object plus every reply in full and whether to offer location sharing.
+
+    Each reply is `Reply.to_dict()` once written by `json_response`: copied one level here (add_maps adds
+    keys), its buttons and sources left for the encoder, since `asdict`'s deep copy cost more than the rest.
+    """
+    return {**reply_object(replies), "replies": [dict(vars(r)) for r in replies],
             "request_location": any(r.request_location for r in replies)}
 
 

@@ -227,3 +227,23 @@ async def test_chat_page_is_plain_script(client: httpx.AsyncClient) -> None:
     script = await client.get("/static/chat.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert "import " not in script.text and "=>" not in script.text  # no modules; plain functions for old WebViews
+
+
+def test_replies_are_written_as_reply_to_dict() -> None:
+    """chat_payload leaves buttons and sources to the encoder: the JSON is still every Reply.to_dict()."""
+    import datetime
+    import json
+
+    from bot.engine.types import Button, Reply, Source
+    from web.chat import chat_payload, json_response
+
+    replies = [
+        Reply(kind="answer", text="答", buttons=[Button("下一步", "a:x")], article="x", topic="t", candidates=["x"],
+              sources=[Source("规定", "https://example.org"), Source("无链接")], score=0.9),
+        Reply(kind="facility_search", text="找到", request_location=True,
+              data={"facilities": [{"id": "f1", "lat": 36.0, "lon": 103.8, "demo": True}],
+                    "when": datetime.date(2026, 1, 2), "nested": {"b": [Button("x", "y")]}}),
+    ]
+    sent = json.loads(bytes(json_response(chat_payload(replies)).body))
+    assert sent["replies"] == json.loads(json.dumps([r.to_dict() for r in replies], ensure_ascii=False, default=str))
+    assert sent["request_location"] is True and sent["buttons"] == [{"label": "下一步", "data": "a:x"}]

@@ -3,6 +3,9 @@
 The lock keeps each chat's updates in order: an asyncio lock within the process, and on
 PostgreSQL a transaction-scoped advisory lock held by the transaction that loads and saves the
 state, so two instances never interleave one chat.
+
+On SQLite one process owns the file and is the only writer of its chats' rows (the premise of the
+asyncio lock), so it keeps the state it last saved for recent chats and reads only the others.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -69,12 +73,15 @@ def scrub(text: str) -> str:
 class Conversations:
     """The use case every channel calls: `process(chat_key, inbound) -> replies`."""
 
-    def __init__(self, db: Database, engine: Engine, max_in_flight: int = 8) -> None:
+    def __init__(self, db: Database, engine: Engine, max_in_flight: int = 8, remember: int = 4096) -> None:
         self.db = db
         self.engine = engine
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         # Each chat in flight holds one pooled connection (its lock); leave room for the flows' own.
         self._gate = asyncio.Semaphore(max_in_flight)
+        # SQLite: the state last saved for up to `remember` recent chats, least recently used dropped first.
+        self._saved: OrderedDict[str, State] = OrderedDict()
+        self._remember = 0 if db.is_postgres else remember
 
     def _chat_lock(self, chat_key: str) -> asyncio.Lock:
         lock = self._locks.get(chat_key)
@@ -84,6 +91,9 @@ class Conversations:
         return lock
 
     async def load(self, chat_key: str) -> State:
+        saved = self._saved.get(chat_key)
+        if saved is not None:
+            return State.from_dict(saved.to_dict())  # a copy: the caller may change it
         return await self.db.unit(_read, chat_key)
 
     async def process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
@@ -99,9 +109,15 @@ class Conversations:
         # This runs for every message on every channel: prebuilt Core statements, as few round trips as can be.
         async with self._gate, self._chat_lock(chat_key):
             if not self.db.is_postgres:  # one process owns an SQLite file: the asyncio lock suffices
-                state = await self.db.unit(_read, chat_key)  # one thread round trip to read, one to save
+                state = self._saved.pop(chat_key, None)  # back in only once the new state is saved
+                if state is None:
+                    state = await self.db.unit(_read, chat_key)  # a thread round trip to read, one to save
                 replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
                 await self.db.unit(_save, *self._rows(chat_key, inbound, replies, new_state))
+                if self._remember:
+                    self._saved[chat_key] = new_state
+                    if len(self._saved) > self._remember:
+                        self._saved.popitem(last=False)
                 return replies
             async with self.db.engine.begin() as conn:  # the advisory lock lives as long as this transaction
                 await conn.execute(_LOCK, {"k": zlib.crc32(chat_key.encode()) - 2**31})
@@ -126,5 +142,6 @@ class Conversations:
 
     async def forget(self, chat_key: str) -> None:
         """Drop a chat's state (used by tests and by privacy requests)."""
+        self._saved.pop(chat_key, None)
         async with self.db.engine.begin() as conn:
             await conn.execute(delete(CONVERSATION).where(CONVERSATION.c.chat_key == chat_key))

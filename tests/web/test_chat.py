@@ -6,9 +6,11 @@ import io
 from pathlib import Path
 
 import httpx
+import pytest
 from PIL import Image
 
 from bot.bootstrap import Tuoyu
+from bot.engine.types import Inbound
 from web.security import Limits
 
 SESSION = "websession01"
@@ -247,3 +249,39 @@ def test_replies_are_written_as_reply_to_dict() -> None:
     sent = json.loads(bytes(json_response(chat_payload(replies)).body))
     assert sent["replies"] == json.loads(json.dumps([r.to_dict() for r in replies], ensure_ascii=False, default=str))
     assert sent["request_location"] is True and sent["buttons"] == [{"label": "下一步", "data": "a:x"}]
+
+
+async def test_a_web_chat_continues_from_the_state_it_saved(client: httpx.AsyncClient, tuoyu: Tuoyu,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite the process remembers the state it saved (it is the only writer): no read per message."""
+    from bot import conversations
+
+    reads = []
+    read = conversations._read
+    monkeypatch.setattr(conversations, "_read", lambda conn, key: reads.append(key) or read(conn, key))
+    await chat(client, text="/lang en")
+    await chat(client, text="产假有多少天")
+    body = (await chat(client, text="护理假有几天")).json()
+    assert "days" in body["text"]
+    assert len(reads) == (3 if tuoyu.db.is_postgres else 1)
+    assert (await tuoyu.conversations.load(f"web:{SESSION}")).lang == "en"
+    await tuoyu.conversations.forget(f"web:{SESSION}")  # forgetting drops the remembered state too
+    assert (await tuoyu.conversations.load(f"web:{SESSION}")).lang == "zh"
+
+
+async def test_a_failed_save_is_not_remembered(client: httpx.AsyncClient, tuoyu: Tuoyu,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import conversations
+
+    await chat(client, text="/lang en")
+    save = conversations._save
+
+    def failing(conn: object, *rows: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(conversations, "_save", failing)
+    with pytest.raises(RuntimeError):
+        await tuoyu.conversations.process(f"web:{SESSION}", Inbound.message("/lang zh", channel="web"))
+    monkeypatch.setattr(conversations, "_save", save)
+    assert (await tuoyu.conversations.load(f"web:{SESSION}")).lang == "en"  # what the database holds
+    assert "days" in (await chat(client, text="产假有多少天")).json()["text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,25 +36,40 @@ def make_env(catalog: Catalog) -> Environment:
     return env
 
 
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """True when an If-None-Match header names `etag` (weak or strong) or is `*`."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
+
+
 class Pages:
     """Renders a template with the language, its words, the CSRF token and a URL helper."""
 
     def __init__(self, env: Environment, catalog: Catalog, bot_username: str, cache_size: int = 512) -> None:
         self.env, self.catalog, self.bot_username = env, catalog, bot_username
         self.cache_size = cache_size
-        self._cache: dict[tuple[str, str, str], bytes] = {}
+        self._cache: dict[tuple[str, str, str], tuple[bytes, str]] = {}
 
     def cached(self, request: Request, produce: Callable[[], Response]) -> Response:
-        """A page that depends only on its URL and language (guide pages): rendered once, then served from memory."""
+        """A page that depends only on its URL and language (guide pages): rendered once, then served from memory.
+
+        Its ETag lets a browser or proxy revalidate after `max-age` and get 304 Not Modified instead of the page.
+        """
         key = (request.url.path, request.url.query, request_lang(request))
-        body = self._cache.get(key)
-        if body is None:
+        entry = self._cache.get(key)
+        if entry is None:
             body = bytes(produce().body)
+            entry = (body, f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"')
             if len(self._cache) >= self.cache_size:
                 del self._cache[next(iter(self._cache))]
-            self._cache[key] = body
-        return Response(body, media_type="text/html; charset=utf-8",
-                        headers={"cache-control": "public, max-age=300", "vary": "Accept-Language"})
+            self._cache[key] = entry
+        body, etag = entry
+        headers = {"cache-control": "public, max-age=300", "vary": "Accept-Language", "etag": etag}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
     def render(self, request: Request, template: str, status_code: int = 200, *, form: bool = False,
                **context: Any) -> HTMLResponse:

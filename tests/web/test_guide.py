@@ -103,3 +103,15 @@ def test_text_blocks_paragraphs_and_lists() -> None:
 def test_deep_link_payload() -> None:
     assert deep_link("Bot", "a_b", None) == "https://t.me/Bot?start=g-a_b"
     assert deep_link("Bot", "a_b", "X1") == "https://t.me/Bot?start=g-a_b-X1"
+
+
+async def test_article_pages_revalidate_with_their_etag(client: httpx.AsyncClient) -> None:
+    first = await client.get("/guide/illness_fever")
+    etag = first.headers["etag"]
+    same = await client.get("/guide/illness_fever", headers={"if-none-match": f'W/"x", {etag}'})
+    assert same.status_code == 304 and same.content == b"" and same.headers["etag"] == etag
+    assert "public" in same.headers["cache-control"] and same.headers["vary"] == "Accept-Language"
+    stale = await client.get("/guide/illness_fever", headers={"if-none-match": '"older"'})
+    assert stale.status_code == 200 and stale.text == first.text
+    english = await client.get("/guide/illness_fever?lang=en")
+    assert english.headers["etag"] != etag  # another language is another page

@@ -7,7 +7,7 @@ import contextlib
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import BigInteger, Connection, DateTime, delete, select, update
+from sqlalchemy import BigInteger, Connection, DateTime, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,6 +35,17 @@ class Claim(Enum):
     BUSY = "busy"  # another request is handling it right now: ask Telegram to retry later
 
 
+_ID, _AT = bindparam("id", type_=BigInteger()), bindparam("at", type_=DateTime(timezone=True))
+#: Statements built once (SQLAlchemy then reuses their compiled form without rebuilding a cache key).
+_SELECT_HANDLED = select(ProcessedUpdate.handled_at).where(ProcessedUpdate.update_id == _ID)
+_MARK_DONE = update(ProcessedUpdate).where(ProcessedUpdate.update_id == _ID).values(handled_at=_AT)
+_TAKE_OVER = (update(ProcessedUpdate)
+              .where(ProcessedUpdate.update_id == _ID, ProcessedUpdate.handled_at.is_(None),
+                     ProcessedUpdate.received_at < bindparam("stale_before"))
+              .values(received_at=_AT))
+_PRUNE = delete(ProcessedUpdate).where(ProcessedUpdate.received_at < bindparam("before"))
+
+
 class UpdateLedger:
     """Insert-or-ignore claims on update ids, with a lease so a crash mid-update does not lose it.
 
@@ -47,24 +58,20 @@ class UpdateLedger:
         # SQLite has one writer: queue our statements here rather than in SQLite's busy-wait, which can
         # time out under load. PostgreSQL needs no such guard.
         self._sqlite_writer = contextlib.nullcontext() if db.is_postgres else asyncio.Lock()
+        insert = pg_insert if db.is_postgres else sqlite_insert
+        self._insert = insert(ProcessedUpdate).values(update_id=_ID, received_at=_AT).on_conflict_do_nothing()
 
     async def claim(self, update_id: int) -> Claim:
         async with self._sqlite_writer:
             return await self.db.unit(self._claim, update_id, utcnow())
 
     def _claim(self, conn: Connection, update_id: int, now: datetime) -> Claim:
-        insert = pg_insert if self.db.is_postgres else sqlite_insert
-        stmt = insert(ProcessedUpdate).values(update_id=update_id, received_at=now).on_conflict_do_nothing()
-        if conn.execute(stmt).rowcount == 1:
+        if conn.execute(self._insert, {"id": update_id, "at": now}).rowcount == 1:
             return Claim.NEW
-        handled = conn.execute(select(ProcessedUpdate.handled_at).where(ProcessedUpdate.update_id == update_id)).first()
+        handled = conn.execute(_SELECT_HANDLED, {"id": update_id}).first()
         if handled is None or handled[0] is not None:
             return Claim.DONE
-        stale = conn.execute(
-            update(ProcessedUpdate)
-            .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.handled_at.is_(None),
-                   ProcessedUpdate.received_at < now - self.lease)
-            .values(received_at=now))
+        stale = conn.execute(_TAKE_OVER, {"id": update_id, "at": now, "stale_before": now - self.lease})
         return Claim.NEW if stale.rowcount == 1 else Claim.BUSY
 
     async def done(self, update_id: int) -> None:
@@ -78,8 +85,8 @@ class UpdateLedger:
 
 
 def _mark_done(conn: Connection, update_id: int, now: datetime) -> None:
-    conn.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(handled_at=now))
+    conn.execute(_MARK_DONE, {"id": update_id, "at": now})
 
 
 def _prune(conn: Connection, before: datetime) -> int:
-    return conn.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < before)).rowcount or 0
+    return conn.execute(_PRUNE, {"before": before}).rowcount or 0

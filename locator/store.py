@@ -20,6 +20,9 @@ CHUNK = 2000
 #: After writing at least this many rows (and a tenth of the table), PostgreSQL's statistics are refreshed
 #: in the same transaction, so the first searches after a big import are planned on the new figures.
 ANALYZE_AT = 5000
+#: PostgreSQL: loading at least this many rows into an empty table drops its secondary indexes first and
+#: builds them after the COPY (about a fifth faster at a million rows).
+REBUILD_AT = 50_000
 
 _TABLE = cast(Table, Facility.__table__)
 _COLUMNS = tuple(c.name for c in _TABLE.columns)
@@ -78,7 +81,15 @@ async def load(db: Database, rows: list[dict[str, Any]], *, replace: bool = Fals
                     progress(done, len(rows))
 
         if new and db.is_postgres:  # one COPY streams while the server writes: no round trip per chunk
+            # filling an empty table: its indexes are built once at the end, not row by row (searches meanwhile
+            # wait for the load instead of finding nothing)
+            rebuild = sorted(_TABLE.indexes, key=lambda ix: str(ix.name)) if not before and len(new) >= REBUILD_AT \
+                else []
+            for index in rebuild:
+                await conn.run_sync(index.drop)
             await _copy(conn, (record for batch in batches() for record in batch))
+            for index in rebuild:
+                await conn.run_sync(index.create)
         elif new:
             for batch in batches():
                 await _executemany(conn, batch)

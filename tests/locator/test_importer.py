@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
+from locator import store
 from locator.geo import AREAS, haversine_m, wgs84_to_bd09, wgs84_to_gcj02
 from locator.importer import ImportFailed, parse
 from locator.models import Facility
@@ -96,6 +98,18 @@ def test_whole_file_failures() -> None:
         parse(b"", fmt="csv")
 
 
+def test_content_hash_is_unchanged_by_the_fast_path() -> None:
+    """Rows hash as they always have (an import after an upgrade must not see every row as changed)."""
+    data = ("registry_id,name,district,lat,lon,care_types,registered,places_updated,fee_min,fee_max,wechat\n"
+            "H-1,哈希,城关区,36.05,103.8,全日托,是,2025/3/1,1200,1800,wx-1\n"
+            "H-2,哈希二,城关区,36.06,103.81,hourly,,,,,\n").encode()
+    for row in parse(data).rows:
+        body = repr([(k, v) for k, v in sorted(row.items()) if k not in ("content_hash", "extra")])
+        body += json.dumps(row["extra"] or {}, sort_keys=True, ensure_ascii=False, default=str)
+        assert row["content_hash"] == hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()
+    assert parse(data).rows[0]["content_hash"] == "2a30ab50ea6b98ac37417500b01532ef"  # as computed before the fast path
+
+
 def test_chinese_headers() -> None:
     data = "备案号,机构名称,区县,纬度,经度,托育类型,是否备案\nZ-1,中文表头,七里河区,36.067,103.7818,临时托,已备案\n"
     [row] = parse(data.encode("gbk")).rows
@@ -131,3 +145,21 @@ async def test_a_failing_replace_keeps_the_old_set(database: Database) -> None:
         await load(database, bad, replace=True)
     async with database.session() as s:
         assert (await s.execute(select(Facility.registry_id))).scalars().all() == ["T-001"]
+
+
+async def test_a_bulk_load_into_an_empty_table_ends_with_its_indexes(database: Database,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL such a load drops the secondary indexes and builds them after the COPY; a failure
+    rolls that back too."""
+    monkeypatch.setattr(store, "REBUILD_AT", 2)
+    rows = parse(csv_bytes(GOOD, "T-002,第二家,城关区,36.06,103.83,hourly,true,,\n")).rows
+
+    async def indexes() -> set[str]:
+        async with database.engine.connect() as conn:
+            return await conn.run_sync(lambda c: {str(ix["name"]) for ix in inspect(c).get_indexes("facility")})
+
+    with pytest.raises(Exception):  # noqa: B017 - driver-specific integrity error
+        await load(database, [*rows, rows[0]], replace=True)
+    assert {"ix_facility_cell_lat_lon", "ix_facility_district"} <= await indexes() and await count(database) == 0
+    assert (await load(database, rows, replace=True)).added == 2
+    assert {"ix_facility_cell_lat_lon", "ix_facility_district"} <= await indexes()

@@ -1,10 +1,12 @@
 """Facility finder at national scale: import time and nearest-10 latency beside a brute-force scan.
 
 Usage: python benchmarks/locator.py [--sizes 1000,100000,1000000] [--backends sqlite,postgresql]
-                                    [--pg postgresql://postgres@127.0.0.1:5432/test] [--queries 300]
+                                    [--pg postgresql://postgres@127.0.0.1:5432/test] [--queries 300] [--brute N]
 Synthetic facilities cluster around ~40 Chinese city centres (10 % scattered over the country). Every
-brute-force query is also checked for the same answer as the indexed search. Prints figures; the
-correctness tests are in tests/locator.
+brute-force query is also checked for the same answer as the indexed search. Import is parse + check +
+write (`--replace` into an empty table, in one transaction). Prints figures and the load average (the
+machine may be shared); the correctness tests are in tests/locator. The 1M case needs about 3 GB of
+memory and some minutes per backend.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from sqlalchemy import text  # noqa: E402
 from locator.geo import AREAS  # noqa: E402
 from locator.importer import COLUMNS, parse  # noqa: E402
 from locator.model import CARE_BITS  # noqa: E402
-from locator.search import Filters, brute_force, nearest  # noqa: E402
+from locator.search import Filters, brute_force, close_reader, nearest  # noqa: E402
 from locator.store import load  # noqa: E402
 from storage.database import Database  # noqa: E402
 
@@ -109,11 +111,8 @@ async def run(backend: str, size: int, data: bytes, args: argparse.Namespace, wo
         started = time.perf_counter()
         parsed = parse(data, "csv", area=CHINA)
         parsed_at = time.perf_counter()
-        await load(db, parsed.rows, replace=True)
+        await load(db, parsed.rows, replace=True)  # on PostgreSQL this includes ANALYZE for a big load
         loaded_at = time.perf_counter()
-        if db.is_postgres:
-            async with db.engine.begin() as conn:
-                await conn.execute(text("ANALYZE facility"))
         points = query_points(args.queries, seed=size)
         for lat, lon, f in points[:20]:  # warm the caches and the connection pool
             await nearest(db, lat, lon, f, limit=10)
@@ -122,7 +121,7 @@ async def run(backend: str, size: int, data: bytes, args: argparse.Namespace, wo
             t0 = time.perf_counter()
             await nearest(db, lat, lon, f, limit=10)
             timings.append((time.perf_counter() - t0) * 1000)
-        brute_n = max(3, min(30, 3_000_000 // max(size, 1)))
+        brute_n = args.brute or max(5, min(30, 3_000_000 // max(size, 1)))
         brute_ms, mismatches = [], 0
         for lat, lon, f in points[:brute_n]:
             t0 = time.perf_counter()
@@ -134,6 +133,7 @@ async def run(backend: str, size: int, data: bytes, args: argparse.Namespace, wo
                 "rows": len(parsed.rows), "median_ms": statistics.median(timings), "p99_ms": pct(timings, 0.99),
                 "brute_median_ms": statistics.median(brute_ms), "brute_checked": brute_n, "mismatches": mismatches}
     finally:
+        await close_reader(db)
         await db.dispose()
         if schema:
             await drop(args.pg, schema)
@@ -146,10 +146,13 @@ async def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("TUOYU_DATABASE_URL", "")
                         or "postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--brute", type=int, default=0,
+                        help="queries also run as a brute-force scan and compared (default: 30, fewer when large)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"{'backend':<11}{'rows':>9}{'import s':>10}{'(parse':>8}{'load)':>8}{'near-10 med ms':>16}"
-          f"{'p99 ms':>9}{'brute med ms':>14}{'checked':>9}{'equal':>7}", flush=True)
+          f"{'p99 ms':>9}{'brute med ms':>14}{'checked':>9}{'equal':>7}{'load avg':>10}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             data = synthetic_csv(size)
@@ -158,7 +161,7 @@ async def main() -> None:
                 equal = "yes" if not r["mismatches"] else f"NO({int(r['mismatches'])})"
                 print(f"{backend:<11}{int(r['rows']):>9}{r['import_s']:>10.1f}{r['parse_s']:>8.1f}{r['load_s']:>8.1f}"
                       f"{r['median_ms']:>16.2f}{r['p99_ms']:>9.2f}{r['brute_median_ms']:>14.1f}"
-                      f"{int(r['brute_checked']):>9}{equal:>7}", flush=True)
+                      f"{int(r['brute_checked']):>9}{equal:>7}{os.getloadavg()[0]:>10.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Dialect, Table, bindparam, delete, func, select, text, update
+from sqlalchemy import Dialect, Table, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from locator.model import FacilityRecord, care_codes
@@ -66,17 +66,16 @@ async def load(db: Database, rows: list[dict[str, Any]], *, replace: bool = Fals
                     select(Facility.registry_id, Facility.content_hash).where(Facility.registry_id.in_(part)))
                 existing.update((rid, digest) for rid, digest in found)
         new = [r for r in rows if r["registry_id"] not in existing]
-        changed = [{**r, "updated_at": now} for r in rows
-                   if r["registry_id"] in existing and existing[r["registry_id"]] != r["content_hash"]]
+        changed = [r for r in rows if r["registry_id"] in existing and existing[r["registry_id"]] != r["content_hash"]]
         new.sort(key=itemgetter("cell"))
         done = len(rows) - len(new) - len(changed)
 
-        def batches() -> Iterator[list[tuple[Any, ...]]]:
-            """The new rows as driver records, a chunk at a time; progress once the consumer asks for more."""
+        def batches(part: list[dict[str, Any]]) -> Iterator[list[tuple[Any, ...]]]:
+            """Rows as driver records, a chunk at a time; progress once the consumer asks for more."""
             nonlocal done
-            for part in _chunks(new, CHUNK):
-                yield _records(conn.dialect, part, now)
-                done += len(part)
+            for chunk in _chunks(part, CHUNK):
+                yield _records(conn.dialect, chunk, now)
+                done += len(chunk)
                 if progress:
                     progress(done, len(rows))
 
@@ -87,18 +86,19 @@ async def load(db: Database, rows: list[dict[str, Any]], *, replace: bool = Fals
                 else []
             for index in rebuild:
                 await conn.run_sync(index.drop)
-            await _copy(conn, (record for batch in batches() for record in batch))
+            await _copy(conn, (record for batch in batches(new) for record in batch))
             for index in rebuild:
                 await conn.run_sync(index.create)
         elif new:
-            for batch in batches():
-                await _executemany(conn, batch)
-        by_id = update(_TABLE).where(_TABLE.c.registry_id == bindparam("_id"))
-        for part in _chunks(changed, CHUNK):
-            await session.execute(by_id, [{**r, "_id": r["registry_id"]} for r in part])
-            done += len(part)
-            if progress:
-                progress(done, len(rows))
+            for batch in batches(new):
+                await conn.exec_driver_sql(_INSERT, batch)
+        if changed and db.is_postgres:  # COPY into a scratch table, then one UPDATE joining it
+            await conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {_SCRATCH} (LIKE {_TABLE.name}) ON COMMIT DROP")
+            await _copy(conn, (record for batch in batches(changed) for record in batch), _SCRATCH)
+            await conn.exec_driver_sql(_UPDATE_FROM)
+        elif changed:
+            for batch in batches(changed):
+                await conn.exec_driver_sql(_UPDATE, [(*record[1:], record[0]) for record in batch])
         result.added, result.updated = len(new), len(changed)
         result.unchanged = len(rows) - len(new) - len(changed)
         written = len(new) + len(changed)
@@ -151,19 +151,21 @@ def _memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return convert
 
 
-async def _copy(conn: AsyncConnection, records: Iterable[tuple[Any, ...]]) -> None:
+async def _copy(conn: AsyncConnection, records: Iterable[tuple[Any, ...]], table: str = _TABLE.name) -> None:
     """PostgreSQL: binary COPY on the session's own asyncpg connection (inside its transaction)."""
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
-    await driver.copy_records_to_table(_TABLE.name, records=records, columns=_COLUMNS)
+    await driver.copy_records_to_table(table, records=records, columns=_COLUMNS)
 
 
+assert _COLUMNS[0] == "registry_id"
+#: SQLite: one prepared statement per chunk of rows, parameters in table column order.
 _INSERT = f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-
-
-async def _executemany(conn: AsyncConnection, records: list[tuple[Any, ...]]) -> None:
-    """SQLite: one prepared INSERT for the whole chunk, no per-row statement building."""
-    await conn.exec_driver_sql(_INSERT, records)
+_UPDATE = f"UPDATE {_TABLE.name} SET {', '.join(f'{c} = ?' for c in _COLUMNS[1:])} WHERE registry_id = ?"
+#: PostgreSQL: changed rows are copied into this temporary table, then applied in one statement.
+_SCRATCH = "facility_load"
+_UPDATE_FROM = (f"UPDATE {_TABLE.name} AS f SET {', '.join(f'{c} = t.{c}' for c in _COLUMNS[1:])} "
+                f"FROM {_SCRATCH} AS t WHERE f.registry_id = t.registry_id")
 
 
 async def count(db: Database) -> int:

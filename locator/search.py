@@ -139,12 +139,14 @@ def _wider(radius: float, found: int, need: int) -> float:
     return radius * max(2.0, math.sqrt(need / found) * 1.5)
 
 
-Hints = dict[tuple[int, int], float]
+#: HINT_DEG square, and (square, filters) → radius per √result of the last such search there.
+Hints = dict[tuple[int, int] | tuple[tuple[int, int], Filters], float]
 
 
-def _start(hints: Hints, key: tuple[int, int], need: int) -> float:
-    """The first radius: what a search near here needed for this many results, with a margin; else START_M."""
-    scale = hints.get(key)
+def _start(hints: Hints, square: tuple[int, int], filters: Filters, need: int) -> float:
+    """The first radius: what the last search here with these filters (else with any) needed for this many
+    results, with a margin; START_M where nothing is known."""
+    scale = hints.get((square, filters), hints.get(square))
     if scale is None:
         return START_M
     return max(MIN_START_M, scale * math.sqrt(need) * HINT_MARGIN)
@@ -154,14 +156,13 @@ def _nearest(conn: Connection, lat: float, lon: float, filters: Filters, limit: 
              max_radius_m: float | None, hints: Hints | None = None) -> Found:
     """The search on a synchronous connection (a worker thread on SQLite, a greenlet on PostgreSQL).
 
-    `hints` (HINT_DEG square → radius per √result of the last search there) is read for the first radius
-    and updated with this search's.
+    `hints` gives the first radius and learns this search's.
     """
     need = offset + limit + 1
     hints = {} if hints is None else hints
     one_trip = conn.dialect.name == "postgresql"  # a round trip costs more than whole rows; SQLite has none
-    key = (math.floor(lat / HINT_DEG), math.floor(lon / HINT_DEG))
-    start = _start(hints, key, need)
+    square = (math.floor(lat / HINT_DEG), math.floor(lon / HINT_DEG))
+    start = _start(hints, square, filters, need)
     radius: float | None = start if max_radius_m is None else min(start, max_radius_m)
     ranked: list[tuple[float, str]] = []
     whole: dict[str, Row[Any]] = {}
@@ -190,7 +191,7 @@ def _nearest(conn: Connection, lat: float, lon: float, filters: Filters, limit: 
     if len(ranked) >= need:  # the density here, as the radius that would have held `need` results
         if len(hints) >= HINTS_KEPT:
             hints.clear()
-        hints[key] = ranked[need - 1][0] / math.sqrt(need)
+        hints[square] = hints[(square, filters)] = ranked[need - 1][0] / math.sqrt(need)
     page = ranked[offset:offset + limit]
     by_id: dict[str, FacilityRecord] = {}
     if page and whole:

@@ -127,12 +127,12 @@ async def test_reimport_changes_nothing_and_updates_by_id(database: Database) ->
     async with database.session() as s:
         assert (await s.execute(select(Facility.name).where(Facility.registry_id == "T-002"))).scalar() \
             == "第二家（改名）"
-    again = parse(csv_bytes(GOOD.replace("36.0495", "36.0496"), "T-002,第二家,城关区,36.06,103.83,hourly,true,,\n"))
-    result = await load(database, again.rows)  # a second update in the same process (PostgreSQL: scratch table again)
+    moved = parse(csv_bytes(GOOD.replace("36.0495", "36.0496"), "T-002,第二家,城关区,36.06,103.83,hourly,true,,\n"))
+    result = await load(database, moved.rows)  # a second update in the same process (PostgreSQL: scratch table again)
     assert (result.added, result.updated, result.unchanged) == (0, 2, 0)
     async with database.session() as s:
         stored = {f.registry_id: f for f in (await s.execute(select(Facility))).scalars()}
-    for row in again.rows:
+    for row in moved.rows:
         assert {k: getattr(stored[row["registry_id"]], k) for k in row} == row
 
 

@@ -50,7 +50,8 @@ queries = st.fixed_dictionaries({
     "limit": st.integers(1, 12), "offset": st.integers(0, 10), "max_radius": st.none() | st.sampled_from([3e3, 4e4]),
     # a remembered density near the point (any first radius must give the same answer), and how many whole
     # rows a PostgreSQL round may fetch before it asks for ids and coordinates only
-    "hint": st.none() | st.floats(0.0, 2e6), "whole_rows": st.sampled_from([search.WHOLE_ROWS, 2]),
+    "hint": st.none() | st.floats(0.0, 2e6), "filters_hint": st.none() | st.floats(0.0, 2e6),
+    "whole_rows": st.sampled_from([search.WHOLE_ROWS, 2]),
 })
 
 
@@ -61,8 +62,11 @@ async def test_nearest_equals_brute_force(database: Database, rows: list[dict[st
     filters = Filters(q["care_type"], q["age"], q["nature"], q["registered_only"])
     hints = search._HINTS.setdefault(database, {})
     hints.clear()
+    square = (math.floor(q["lat"] / search.HINT_DEG), math.floor(q["lon"] / search.HINT_DEG))
     if q["hint"] is not None:
-        hints[(math.floor(q["lat"] / search.HINT_DEG), math.floor(q["lon"] / search.HINT_DEG))] = q["hint"]
+        hints[square] = q["hint"]
+    if q["filters_hint"] is not None:
+        hints[(square, filters)] = q["filters_hint"]
     whole_rows, search.WHOLE_ROWS = search.WHOLE_ROWS, q["whole_rows"]
     try:
         found = await nearest(database, q["lat"], q["lon"], filters, limit=q["limit"], offset=q["offset"],
@@ -106,8 +110,11 @@ async def test_searches_remember_how_far_they_had_to_go(database: Database) -> N
     """A second search near the first starts at about the radius the first needed, not at START_M."""
     await load(database, demo_rows())
     found = await nearest(database, 36.0614, 103.8343, Filters(), limit=5)
-    [(key, scale)] = search._HINTS[database].items()
+    hints = search._HINTS[database]
     sixth = (await brute_force(database, 36.0614, 103.8343, Filters(), limit=6))[5][0]  # limit + 1 needed
-    assert key == (72, 207) and scale * math.sqrt(6) == sixth and found.radius_m == search.START_M
+    assert hints.keys() == {(72, 207), ((72, 207), Filters())} and found.radius_m == search.START_M
+    assert hints[(72, 207)] * math.sqrt(6) == sixth
     again = await nearest(database, 36.0620, 103.8350, Filters(), limit=5)
     assert again.radius_m is not None and again.radius_m < search.START_M
+    other = await nearest(database, 36.0620, 103.8350, Filters(care_type="temporary"), limit=5)  # other filters:
+    assert other.hits and ((72, 207), Filters(care_type="temporary")) in hints  # the square's hint, then its own

@@ -166,12 +166,7 @@ class Retriever:
         if not known:
             return []
         q_weight = sum(weights[f] for f in known) + unknown
-        overlap: dict[int, float] = {}
-        offsets, docs = self.post_offsets, self.post_docs
-        for feat_id in known:
-            weight = weights[feat_id]
-            for doc_id in docs[offsets[feat_id]:offsets[feat_id + 1]]:
-                overlap[doc_id] = overlap.get(doc_id, 0.0) + weight
+        overlap = _overlap(known, weights, self.post_offsets, self.post_docs)
         best: dict[int, tuple[float, int]] = {}
         factor, doc_article = self.doc_factor, self.doc_article
         for doc_id, common in overlap.items():
@@ -182,12 +177,7 @@ class Retriever:
             held = best.get(index)
             if held is None or product > held[0]:
                 best[index] = (product, doc_id)
-        bag_overlap: dict[int, float] = {}
-        offsets, articles = self.bag_offsets, self.bag_articles
-        for feat_id in known:
-            weight = weights[feat_id]
-            for index in articles[offsets[feat_id]:offsets[feat_id + 1]]:
-                bag_overlap[index] = bag_overlap.get(index, 0.0) + weight
+        bag_overlap = _overlap(known, weights, self.bag_offsets, self.bag_articles)
         if exclude_doc is not None:  # leave-one-out: the held-out variant's words leave its bag too
             held_article = doc_article[exclude_doc]
             rest = set(self.keyword_ids[self.keyword_offsets[held_article]:self.keyword_offsets[held_article + 1]])
@@ -205,3 +195,14 @@ class Retriever:
             hits.append(Hit(self.articles[index], round(blended, 4), self.doc_text[doc_id]))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]
+
+
+def _overlap(known: list[int], weights: Sequence[float], offsets: Sequence[int],
+             postings: Sequence[int]) -> dict[int, float]:
+    """Summed weight of the question's features in each posting target (a document or an article's bag)."""
+    overlap: dict[int, float] = {}
+    for feat_id in known:
+        weight = weights[feat_id]
+        for target in postings[offsets[feat_id]:offsets[feat_id + 1]]:
+            overlap[target] = overlap.get(target, 0.0) + weight
+    return overlap

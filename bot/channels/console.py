@@ -28,7 +28,7 @@ def render(replies: list[Reply]) -> tuple[str, list[Button]]:
     return "\n".join(lines), buttons
 
 
-def parse(line: str, buttons: list[Button], lang: str) -> Inbound:
+def parse(line: str, buttons: list[Button], lang: str | None) -> Inbound:
     """A typed line as the engine's input: a button number, a location, a command or text."""
     stripped = line.strip()
     if stripped.isdigit() and 1 <= int(stripped) <= len(buttons):
@@ -39,11 +39,12 @@ def parse(line: str, buttons: list[Button], lang: str) -> Inbound:
     return Inbound.message(stripped, channel="console", lang_hint=lang)
 
 
-async def run(conversations: Conversations, lang: str = "zh", stdin: TextIO = sys.stdin,
+async def run(conversations: Conversations, lang: str | None = None, stdin: TextIO = sys.stdin,
               stdout: TextIO = sys.stdout, read: Callable[[], str] | None = None) -> None:
     """Chat until end of input or `/quit`."""
     chat_key = f"console:{uuid.uuid4().hex[:12]}"
-    await _lang(conversations, chat_key, lang)
+    if lang:
+        await _lang(conversations, chat_key, lang)
     out, buttons = render(await conversations.process(chat_key, Inbound.message("/start", lang_hint=lang)))
     print(out, file=stdout, flush=True)
     while True:

@@ -7,7 +7,8 @@ import argparse
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chat", help="chat in the terminal with the same engine as Telegram and the web")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--lang", choices=("zh", "en"), default=None,
+                   help="fix the language (default: Chinese, English when a message is written in English)")
     p.set_defaults(func=run)
 
 

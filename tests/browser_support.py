@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -64,3 +65,39 @@ def chromium() -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser
         browser.close()
+
+
+def serve_env(tmp: Path, port: int, secret: str) -> dict[str, str]:
+    """A test `tuoyu serve`'s environment: its own SQLite file and data directory, demo data, no TUOYU_*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
+    env.update(TUOYU_DATA_DIR=str(tmp), TUOYU_DATABASE_URL=f"sqlite:///{tmp / 'browser.sqlite3'}",
+               TUOYU_PUBLIC_URL=f"http://127.0.0.1:{port}", TUOYU_SECRET_KEY=secret,
+               TUOYU_DEMO_DATA="true", PYTHONUNBUFFERED="1")
+    return env
+
+
+@contextmanager
+def phone_page(browser: Any, server: str, timeout_ms: int | None = None) -> Iterator[Any]:
+    """A page in a fresh phone-sized context; fails the test on any script error or CSP violation."""
+    context = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN",
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    if timeout_ms is not None:
+        context.set_default_timeout(timeout_ms)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def shot(page: Any, name: str, full: bool = True) -> None:
+    """A screenshot in test-artifacts/ for people to review."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
+
+
+def fits_phone(page: Any) -> bool:
+    """No horizontal scrolling at the phone's width."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))

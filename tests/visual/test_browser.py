@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.browser_support import ARTIFACTS, PHONE, chromium, free_port, serving
+from tests.browser_support import chromium, fits_phone, free_port, phone_page, serve_env, serving, shot
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
@@ -54,10 +53,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`tuoyu serve` with the demo facilities and ten weeks of complaints."""
     tmp = tmp_path_factory.mktemp("serve-visual")
     port = free_port()
-    url = f"sqlite:///{tmp / 'visual.sqlite3'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
-    env.update(TUOYU_DATA_DIR=str(tmp), TUOYU_DATABASE_URL=url, TUOYU_PUBLIC_URL=f"http://127.0.0.1:{port}",
-               TUOYU_SECRET_KEY="visual-test-secret", TUOYU_DEMO_DATA="true", PYTHONUNBUFFERED="1")
+    env = serve_env(tmp, port, "visual-test-secret")
+    url = env["TUOYU_DATABASE_URL"]
     with ThreadPoolExecutor(1) as pool:  # pytest-asyncio may already run a loop in this thread
         pool.submit(asyncio.run, file_complaints(url)).result()
     with serving(env, tmp, port) as base:
@@ -72,24 +69,8 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def phone(browser: object, server: str) -> Iterator[object]:
-    context = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN",  # type: ignore[attr-defined]
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not errors, errors  # no script errors and no CSP violations
-
-
-def shot(page: object, name: str, full: bool = True) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)  # type: ignore[attr-defined]
-
-
-def fits_phone(page: object) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # type: ignore[attr-defined]
+    with phone_page(browser, server) as page:
+        yield page
 
 
 def test_finder_map_in_the_chat_and_tapping_a_pin(phone: object) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -12,7 +11,17 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.browser_support import ARTIFACTS, PHONE, ROOT, chromium, free_port, serving
+from tests.browser_support import (
+    PHONE,
+    ROOT,
+    chromium,
+    fits_phone,
+    free_port,
+    phone_page,
+    serve_env,
+    serving,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
@@ -23,20 +32,12 @@ QUESTION = "奶粉怎么冲才正确"
 PASSWORD = "browser-test-password"
 
 
-def tuoyu_env(tmp: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
-    env.update(TUOYU_DATA_DIR=str(tmp), TUOYU_DATABASE_URL=f"sqlite:///{tmp / 'browser.sqlite3'}",
-               TUOYU_PUBLIC_URL=f"http://127.0.0.1:{port}", TUOYU_SECRET_KEY="browser-test-secret",
-               TUOYU_DEMO_DATA="true", PYTHONUNBUFFERED="1")
-    return env
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`tuoyu serve` on a free loopback port, with a staff member of 城关区卫生健康局."""
     tmp = tmp_path_factory.mktemp("serve")
     port = free_port()
-    env = tuoyu_env(tmp, port)
+    env = serve_env(tmp, port, "browser-test-secret")
     subprocess.run([sys.executable, "-m", "bot", "staff", "add", "wang", "--office", "health.chengguan",
                     "--password", PASSWORD], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
     with serving(env, tmp, port) as base:
@@ -53,25 +54,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def phone(browser: object, server: str) -> Iterator[object]:
     """A fresh phone-sized browser context (its own cookies and localStorage)."""
-    context = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN",  # type: ignore[attr-defined]
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not errors, errors  # no script errors and no CSP violations
-
-
-def shot(page: object, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
-
-
-def fits_phone(page: object) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # type: ignore[attr-defined]
+    with phone_page(browser, server, TIMEOUT_MS) as page:
+        yield page
 
 
 def test_guide_page_with_qr_code(phone: object) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -18,7 +16,7 @@ from complaints.views import StaffView
 from visual.charts import PALETTE, Series, bar_chart, line_chart, stacked_chart
 from web.complaints import labels, service_of
 from web.pages import request_lang
-from web.staff import _login_redirect, current_staff
+from web.staff import _login_redirect, csv_download, current_staff
 
 CITY = "city"
 
@@ -99,14 +97,8 @@ async def charts_csv(request: Request) -> Response:
     if member is None:
         return _login_redirect(request)
     scope, _, stats = await _figures(request, member, request_lang(request))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(("figure", "week", "key", "value"))
-    writer.writerows(stats.rows())
     who = member.office_code if scope.key == "office" else f"{scope.department}.{CITY}-all"
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="tuoyu-charts-{who}.csv"',
-                             "cache-control": "private, no-store"})
+    return csv_download(("figure", "week", "key", "value"), stats.rows(), f"tuoyu-charts-{who}.csv")
 
 
 routes = [

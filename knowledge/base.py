@@ -7,7 +7,8 @@ import logging
 import os
 import pickle
 import sys
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.emergency import EmergencyDetector
@@ -33,12 +34,21 @@ LONG_ANSWER_FROM = 0.13
 CLOSE_RATIO = 0.9
 
 
-@dataclass
+#: Decisions remembered for repeated questions (parents ask the same few things most often).
+REMEMBER = 2048
+#: Longer questions are personal stories that do not repeat; they are not remembered.
+REMEMBER_UP_TO = 200
+
+
+@dataclass(frozen=True)
 class Decision:
-    """How to answer: one article, a choice of up to 3, or a fallback (with the reason)."""
+    """How to answer: one article, a choice of up to 3, or a fallback (with the reason).
+
+    Frozen, with hits as a tuple: one decision is shared by every asker of the same question.
+    """
 
     kind: str  # "answer" | "clarify" | "fallback"
-    hits: list[Hit] = field(default_factory=list)  # for answers: the best, then close runners-up
+    hits: tuple[Hit, ...] = ()  # for answers: the best, then close runners-up
     reason: str = ""  # for fallbacks: "adult", "dose", "diagnosis", "unrelated", "unknown"
 
     @property
@@ -56,9 +66,14 @@ class KnowledgeBase:
         self.intents = intents or IntentDetector.default()
         self.emergency = emergency or EmergencyDetector.default()
         self.t2s = t2s_table()  # pickled with the index so a warm start skips zhconv
+        self._decided: OrderedDict[str, Decision] = OrderedDict()
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_decided"}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._decided = OrderedDict()
         use_t2s(self.t2s)
 
     @classmethod
@@ -79,7 +94,22 @@ class KnowledgeBase:
         return self.articles.get(article_id)
 
     def decide(self, text: str) -> Decision:
-        """Answer, clarify or fall back; out-of-scope medical questions never get an article."""
+        """Answer, clarify or fall back; out-of-scope medical questions never get an article.
+
+        A pure function of the text, so the most recent short questions' decisions are kept (LRU).
+        """
+        decided = self._decided.get(text)
+        if decided is not None:
+            self._decided.move_to_end(text)
+            return decided
+        decided = self._decide(text)
+        if len(text) <= REMEMBER_UP_TO:
+            self._decided[text] = decided
+            if len(self._decided) > REMEMBER:
+                self._decided.popitem(last=False)
+        return decided
+
+    def _decide(self, text: str) -> Decision:
         out = self.intents.out_of_scope(text)
         if out is not None:
             return Decision("fallback", reason=out.reason)
@@ -87,12 +117,12 @@ class KnowledgeBase:
         long = len(text) >= LONG_FROM
         floor, answer_from = (LONG_FALLBACK_BELOW, LONG_ANSWER_FROM) if long else (FALLBACK_BELOW, ANSWER_FROM)
         if not hits or hits[0].score < floor:
-            return Decision("fallback", hits, reason="unknown")
+            return Decision("fallback", tuple(hits), reason="unknown")
         best = hits[0]
         if best.score < answer_from:
-            return Decision("clarify", [h for h in hits[:3] if h.score >= floor])
+            return Decision("clarify", tuple(h for h in hits[:3] if h.score >= floor))
         close = [h for h in hits[1:3] if h.score >= best.score * CLOSE_RATIO]
-        return Decision("answer", [best, *close])
+        return Decision("answer", (best, *close))
 
 
 def cache_path(folder: Path, cache_dir: Path) -> Path:

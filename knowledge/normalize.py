@@ -98,7 +98,11 @@ class LongestMatch:
 
     def __init__(self, phrases: Iterable[str]) -> None:
         self.phrases = frozenset(p for p in phrases if p)
-        self.lengths = sorted({len(p) for p in self.phrases}, reverse=True)
+        # Per first character, the phrase lengths to try, longest first: most positions start no phrase.
+        lengths: dict[str, set[int]] = {}
+        for phrase in self.phrases:
+            lengths.setdefault(phrase[0], set()).add(len(phrase))
+        self.lengths = {char: sorted(found, reverse=True) for char, found in lengths.items()}
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         """(start, end) of each match, left to right, longest first, not overlapping.
@@ -107,10 +111,11 @@ class LongestMatch:
         "son" is not in "poisoning", "kid" not in "kidney", "3个月" not in "13个月".
         """
         i, n = 0, len(text)
+        phrases, by_char = self.phrases, self.lengths
         while i < n:
-            for length in self.lengths:
+            for length in by_char.get(text[i], ()):
                 end = i + length
-                if end <= n and text[i:end] in self.phrases and _edges_ok(text, i, end):
+                if end <= n and text[i:end] in phrases and _edges_ok(text, i, end):
                     yield i, end
                     i = end
                     break

@@ -9,11 +9,13 @@ every variant plus the public question set), not guessed.
 
 from __future__ import annotations
 
+import heapq
 import math
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from knowledge.features import Featurizer, is_pinyin, weight_of_kind
 from knowledge.model import Article
@@ -187,14 +189,14 @@ class Retriever:
             bag_overlap[held_article] = sum(weights[f] for f in known if f in rest)
         power, share = self.params.recall_power, self.params.bag_weight
         q_factor = q_weight ** (power - 1)
-        hits = []
+        scored = []  # (rounded score, article index, doc id); Hits are made only for the best `limit`
         for index, (product, doc_id) in best.items():
             score = product * q_factor
             bag_precision = bag_overlap.get(index, 0.0) / q_weight
             blended = (1 - share) * score + share * bag_precision * min(1.0, score * 2)
-            hits.append(Hit(self.articles[index], round(blended, 4), self.doc_text[doc_id]))
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:limit]
+            scored.append((round(blended, 4), index, doc_id))
+        top = heapq.nlargest(limit, scored, key=itemgetter(0))  # ties keep their order, as a stable sort would
+        return [Hit(self.articles[index], score, self.doc_text[doc_id]) for score, index, doc_id in top]
 
 
 def _overlap(known: list[int], weights: Sequence[float], offsets: Sequence[int],

@@ -25,3 +25,23 @@ def test_child_builds_the_cache_that_the_parent_then_loads(tmp_path: Path) -> No
     question = "乙肝疫苗什么时候打"
     assert [(h.article.id, h.score) for h in kb.retriever.search(question)] == \
         [(h.article.id, h.score) for h in fresh.retriever.search(question)]
+
+
+def test_repeated_questions_reuse_one_decision_and_the_memory_is_bounded(monkeypatch) -> None:
+    import pickle
+
+    import knowledge.base as base
+
+    monkeypatch.setattr(base, "REMEMBER", 3)
+    kb = KnowledgeBase.load()
+    first = kb.decide("乙肝疫苗什么时候打")
+    assert kb.decide("乙肝疫苗什么时候打") is first  # remembered, and frozen since it is shared
+    for question in ("产假有多少天", "护理假有几天", "宝宝发烧怎么办", "育儿补贴怎么领"):
+        kb.decide(question)
+    assert len(kb._decided) == 3 and "乙肝疫苗什么时候打" not in kb._decided  # the oldest went first
+    assert kb.decide("乙肝疫苗什么时候打") == first  # recomputed, the same answer
+    long_story = "宝宝" + "昨天晚上一直哭" * 40 + "怎么办"
+    kb.decide(long_story)
+    assert long_story not in kb._decided  # stories do not repeat; they are not kept
+    copy = pickle.loads(pickle.dumps(kb))
+    assert not copy._decided and copy.decide("产假有多少天") == kb.decide("产假有多少天")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from knowledge.normalize import Normalizer, cn_to_int, fold
 
@@ -52,3 +54,28 @@ def test_latin_and_digit_phrases_match_only_at_word_edges() -> None:
     assert match.findall("my son and the kid") == ["son", "kid"]
     assert match.findall("宝宝13个月") == [] and match.findall("宝宝3个月") == ["3个月"]
     assert match.findall("做b超") == ["b超"] and match.findall("bb发烧了") == ["bb"]  # next to Chinese is an edge
+
+
+def _leftmost_longest(phrases: list[str], text: str) -> list[tuple[int, int]]:
+    """The plain definition: at each position try every phrase length, longest first."""
+    from knowledge.normalize import _edges_ok
+
+    lengths, spans, i = sorted({len(p) for p in phrases if p}, reverse=True), [], 0
+    while i < len(text):
+        for length in lengths:
+            if text[i:i + length] in phrases and i + length <= len(text) and _edges_ok(text, i, i + length):
+                spans.append((i, i + length))
+                i += length
+                break
+        else:
+            i += 1
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="宝宝发烧ab1 个月", min_size=1, max_size=4), max_size=8),
+       st.text(alphabet="宝宝发烧ab1 个月x", max_size=30))
+def test_longest_match_equals_the_plain_definition(phrases: list[str], text: str) -> None:
+    from knowledge.normalize import LongestMatch
+
+    assert list(LongestMatch(phrases).spans(text)) == _leftmost_longest(phrases, text)

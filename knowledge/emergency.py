@@ -37,8 +37,9 @@ class EmergencyDetector:
         """The emergency in `text`, or None. A general question about a topic is not one."""
         folded = fold(text)
         squeezed = _SPACES.sub("", folded)  # "宝 宝 抽 搐" is still a convulsion
+        texts = (folded,) if squeezed == folded else (folded, squeezed)
         for name, call, pattern in self.categories:
-            if pattern.search(folded) or pattern.search(squeezed):
+            if any(pattern.search(t) for t in texts):
                 if self.unless.search(folded) and not self.now.search(folded):
                     continue
                 return Emergency(name, call)

@@ -194,9 +194,10 @@ class Retriever:
             score = product * q_factor
             bag_precision = bag_overlap.get(index, 0.0) / q_weight
             blended = (1 - share) * score + share * bag_precision * min(1.0, score * 2)
-            scored.append((round(blended, 4), index, doc_id))
-        top = heapq.nlargest(limit, scored, key=itemgetter(0))  # ties keep their order, as a stable sort would
-        return [Hit(self.articles[index], score, self.doc_text[doc_id]) for score, index, doc_id in top]
+            scored.append((round(blended, 4), blended, -index, doc_id))
+        # Rounded score first; a tie goes to the finer score, then the earlier article, never to hash order.
+        top = heapq.nlargest(limit, scored, key=itemgetter(0, 1, 2))
+        return [Hit(self.articles[-minus], score, self.doc_text[doc_id]) for score, _, minus, doc_id in top]
 
 
 def _overlap(known: list[int], weights: Sequence[float], offsets: Sequence[int],

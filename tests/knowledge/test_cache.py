@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from knowledge.base import KnowledgeBase, cache_build_command, cache_path
@@ -45,3 +46,13 @@ def test_repeated_questions_reuse_one_decision_and_the_memory_is_bounded(monkeyp
     assert long_story not in kb._decided  # stories do not repeat; they are not kept
     copy = pickle.loads(pickle.dumps(kb))
     assert not copy._decided and copy.decide("产假有多少天") == kb.decide("产假有多少天")
+
+
+def test_tied_articles_rank_the_same_in_every_process() -> None:
+    # Two articles tie on this question at four decimals; every instance must answer it the same way.
+    code = ("from knowledge.base import KnowledgeBase; "
+            "print([h.article.id for h in KnowledgeBase.load().retriever.search('孩子满3岁以后个税专项扣除还有吗')])")
+    orders = {subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": str(seed)}).stdout
+              for seed in range(4)}
+    assert len(orders) == 1, orders

@@ -88,7 +88,8 @@ class State:
     turns: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A deep copy as plain JSON data (every message copies its chat's state, so not `asdict`)."""
+        return {name: _json_copy(getattr(self, name)) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> State:
@@ -104,3 +105,12 @@ class State:
 
     def leave(self) -> None:
         self.flow, self.step, self.data = None, None, {}
+
+
+def _json_copy(value: Any) -> Any:
+    """A deep copy of JSON-like data: dicts and lists copied, everything else (immutable) shared."""
+    if isinstance(value, dict):
+        return {k: _json_copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_copy(v) for v in value]
+    return value

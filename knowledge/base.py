@@ -7,13 +7,13 @@ import logging
 import os
 import pickle
 import sys
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.emergency import EmergencyDetector
 from knowledge.intents import IntentDetector
 from knowledge.loader import ARTICLES, load_articles
+from knowledge.memo import Recent
 from knowledge.model import Article
 from knowledge.normalize import t2s_table, use_t2s
 from knowledge.retrieval import Hit, Retriever
@@ -32,12 +32,6 @@ LONG_FALLBACK_BELOW = 0.10
 LONG_ANSWER_FROM = 0.13
 #: Runners-up within this ratio of the best are offered beside the answer ("did you mean").
 CLOSE_RATIO = 0.9
-
-
-#: Decisions remembered for repeated questions (parents ask the same few things most often).
-REMEMBER = 2048
-#: Longer questions are personal stories that do not repeat; they are not remembered.
-REMEMBER_UP_TO = 200
 
 
 @dataclass(frozen=True)
@@ -66,14 +60,10 @@ class KnowledgeBase:
         self.intents = intents or IntentDetector.default()
         self.emergency = emergency or EmergencyDetector.default()
         self.t2s = t2s_table()  # pickled with the index so a warm start skips zhconv
-        self._decided: OrderedDict[str, Decision] = OrderedDict()
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_decided"}
+        self._decided: Recent[Decision] = Recent()
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._decided = OrderedDict()
         use_t2s(self.t2s)
 
     @classmethod
@@ -96,18 +86,9 @@ class KnowledgeBase:
     def decide(self, text: str) -> Decision:
         """Answer, clarify or fall back; out-of-scope medical questions never get an article.
 
-        A pure function of the text, so the most recent short questions' decisions are kept (LRU).
+        A pure function of the text: the most recent short questions' decisions are remembered.
         """
-        decided = self._decided.get(text)
-        if decided is not None:
-            self._decided.move_to_end(text)
-            return decided
-        decided = self._decide(text)
-        if len(text) <= REMEMBER_UP_TO:
-            self._decided[text] = decided
-            if len(self._decided) > REMEMBER:
-                self._decided.popitem(last=False)
-        return decided
+        return self._decided(text, self._decide)
 
     def _decide(self, text: str) -> Decision:
         out = self.intents.out_of_scope(text)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from knowledge.memo import Recent
 from knowledge.normalize import fold, load_yaml
 
 _SPACES = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
@@ -27,6 +28,7 @@ class EmergencyDetector:
             (name, str(spec["call"]), re.compile("|".join(f"(?:{p})" for p in spec["patterns"])))
             for name, spec in table["categories"].items()
         ]
+        self._detected: Recent[Emergency | None] = Recent()
 
     @classmethod
     @cache
@@ -35,6 +37,9 @@ class EmergencyDetector:
 
     def detect(self, text: str) -> Emergency | None:
         """The emergency in `text`, or None. A general question about a topic is not one."""
+        return self._detected(text, self._detect)
+
+    def _detect(self, text: str) -> Emergency | None:
         folded = fold(text)
         squeezed = _SPACES.sub("", folded)  # "宝 宝 抽 搐" is still a convulsion
         texts = (folded,) if squeezed == folded else (folded, squeezed)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from knowledge.memo import Recent
 from knowledge.normalize import Normalizer, load_yaml
 
 
@@ -31,6 +32,7 @@ class IntentDetector:
         self.medical = [(name, re.compile(p)) for name, p in table["out_of_scope"].items()]
         self.unrelated = _any(table["unrelated"])
         self.childcare = re.compile(table["childcare_markers"])
+        self._intents: Recent[str | None] = Recent()
 
     @classmethod
     @cache
@@ -39,6 +41,9 @@ class IntentDetector:
 
     def intent(self, text: str) -> str | None:
         """"smalltalk", "facility_search", "complaint" or None (a question for the knowledge base)."""
+        return self._intents(text, self._intent)
+
+    def _intent(self, text: str) -> str | None:
         cleaned = self.clean(text)
         raw = cleaned.replace(" ", "")
         if not raw or self.smalltalk.match(raw) or self.smalltalk.match(cleaned):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.memo import Recent
+
 DATA = Path(__file__).with_name("data")
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -164,6 +166,7 @@ class Normalizer:
         self.synonyms = Rewriter(synonyms)
         self.frames = Rewriter({fold(f): " " for f in frames})
         self.frames_en = re.compile(r"\b(?:" + "|".join(map(re.escape, frames_en)) + r")\b") if frames_en else None
+        self._cleaned: Recent[str] = Recent()
 
     @classmethod
     @cache
@@ -176,6 +179,9 @@ class Normalizer:
 
     def clean(self, text: str) -> str:
         """Folded text with fillers and punctuation removed, synonyms not yet applied."""
+        return self._cleaned(text, self._clean)
+
+    def _clean(self, text: str) -> str:
         text = self.fillers(fold(text))
         text = _DOTS.sub(" ", _NON_WORD.sub(" ", text))
         return " ".join(text.split())

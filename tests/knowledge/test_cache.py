@@ -28,13 +28,13 @@ def test_child_builds_the_cache_that_the_parent_then_loads(tmp_path: Path) -> No
         [(h.article.id, h.score) for h in fresh.retriever.search(question)]
 
 
-def test_repeated_questions_reuse_one_decision_and_the_memory_is_bounded(monkeypatch) -> None:
+def test_repeated_questions_reuse_one_decision_and_the_memory_is_bounded() -> None:
     import pickle
 
-    import knowledge.base as base
+    from knowledge.memo import Recent
 
-    monkeypatch.setattr(base, "REMEMBER", 3)
     kb = KnowledgeBase.load()
+    kb._decided = Recent(size=3)
     first = kb.decide("乙肝疫苗什么时候打")
     assert kb.decide("乙肝疫苗什么时候打") is first  # remembered, and frozen since it is shared
     for question in ("产假有多少天", "护理假有几天", "宝宝发烧怎么办", "育儿补贴怎么领"):
@@ -45,7 +45,8 @@ def test_repeated_questions_reuse_one_decision_and_the_memory_is_bounded(monkeyp
     kb.decide(long_story)
     assert long_story not in kb._decided  # stories do not repeat; they are not kept
     copy = pickle.loads(pickle.dumps(kb))
-    assert not copy._decided and copy.decide("产假有多少天") == kb.decide("产假有多少天")
+    assert not len(copy._decided) and copy._decided.size == 3
+    assert copy.decide("产假有多少天") == kb.decide("产假有多少天")
 
 
 def test_tied_articles_rank_the_same_in_every_process() -> None:

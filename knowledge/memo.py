@@ -1,0 +1,51 @@
+"""Remembering the results of pure functions of a message's text for the most recent messages.
+
+Parents ask the same few things most often ("产假有多少天"); every message runs the emergency
+patterns, the intent rules and retrieval on its text, and each is a pure function of it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+#: Texts remembered per function; each entry is a short string and a small result.
+SIZE = 2048
+#: Longer texts are personal stories that do not repeat; they are computed, not remembered.
+UP_TO = 200
+
+
+class Recent(Generic[T]):
+    """A least-recently-used map from text to result; pickled empty (it is a cache, not data)."""
+
+    def __init__(self, size: int = SIZE) -> None:
+        self.size = size
+        self._results: OrderedDict[str, T] = OrderedDict()
+
+    def __call__(self, text: str, compute: Callable[[str], T]) -> T:
+        """`compute(text)`, or the result remembered for `text`. Results are shared: never change one."""
+        results = self._results
+        if text in results:
+            results.move_to_end(text)
+            return results[text]
+        result = compute(text)
+        if len(text) <= UP_TO:
+            results[text] = result
+            if len(results) > self.size:
+                results.popitem(last=False)
+        return result
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._results
+
+    def __getstate__(self) -> dict[str, int]:
+        return {"size": self.size}
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.__init__(state["size"])  # type: ignore[misc]

@@ -9,7 +9,9 @@ TUOYU_DATABASE_URL). Two measurements per route, each `--rounds` times, medians 
   latency counts from the scheduled send time, so a slow server cannot hide its queue.
 Chat questions (`--questions`): `common`, ten short questions every parent asks, or `held-out`, the 634
 distinct questions of tests/knowledge (dev and fresh sets, ~44 characters each: what parents really type),
-which cost retrieval about four times as much.
+which cost retrieval about four times as much. The server remembers the analysis of its last 2048 short texts
+(knowledge/memo.py), so repeated questions cost little; `--cold` turns that memory off in the server, so every
+message pays the emergency rules, intents and retrieval, as a stream of all-new questions would.
 Targets: ≥ 300 req/s, p99 ≤ 100 ms, 0 errors.
 """
 
@@ -144,11 +146,15 @@ def wait_up(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the server did not come up")
 
 
-def serve(port: int) -> None:
-    """The benchmark's server process: `tuoyu serve` itself, with per-client limits lifted."""
+def serve(port: int, cold: bool) -> None:
+    """The benchmark's server process: `tuoyu serve` itself, with per-client limits lifted (and with `cold`,
+    nothing remembered)."""
     from bot.cli.serve import run_loop, serve
+    from knowledge import memo
     from web.security import Limits
 
+    if cold:
+        memo.UP_TO = -1  # no text is short enough to be remembered
     unlimited = Limits(chat_burst=10**9, chat_per_s=10**9, chat_ip_burst=10**9, chat_ip_per_s=10**9)
     run_loop(serve("127.0.0.1", port, unlimited))
 
@@ -187,21 +193,25 @@ def main() -> None:
     parser.add_argument("--only", choices=("chat", "guide"), help="measure one route")
     parser.add_argument("--questions", choices=("common", "held-out"), default="common",
                         help="chat texts: the ten common questions, or the 634 distinct held-out ones")
+    parser.add_argument("--cold", action="store_true",
+                        help="the server remembers no text's analysis: every message computed afresh")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.cold)
         return
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = {**os.environ, "TUOYU_DATA_DIR": tmp, "TUOYU_SECRET_KEY": "bench", "TUOYU_LOG_LEVEL": "WARNING"}
-        proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env, cwd=ROOT)
+        proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port), *(["--cold"] if args.cold else [])],
+                                env=env, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
         try:
             wait_up(base, proc)
             server = psutil.Process(proc.pid)
             print(f"server pid {proc.pid}, {args.concurrency} concurrent sessions, {args.duration:.0f} s rounds, "
-                  f"chat questions: {args.questions} ({len(questions(args.questions))} distinct), "
+                  f"chat questions: {args.questions} ({len(questions(args.questions))} distinct"
+                  f"{', server memory of texts off' if args.cold else ''}), "
                   f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             for name, kind in (("/api/chat", "chat"), ("/guide/{article}", "guide")):
                 if args.only and args.only != kind:

@@ -118,7 +118,13 @@ class Gazetteer:
                     self._latin.setdefault("".join(_syllables(key)), []).append(place)
                 else:
                     self._latin.setdefault(_latin_key(name), []).append(place)
-        self._syll = {key: _syllables(key) for key in self._zh}
+        # Chinese names by their first syllable, as (name order, name, syllables): the sound match looks only at
+        # names starting with the syllable at hand, not at every name for every position of the text.
+        self._by_first_syllable: dict[str, list[tuple[int, str, list[str]]]] = {}
+        for order, key in enumerate(self._zh):
+            seq = _syllables(key)
+            if len(seq) >= 2:
+                self._by_first_syllable.setdefault(seq[0], []).append((order, key, seq))
         self._latin_keys = [k for k in self._latin if len(k) >= 5]
 
     def find(self, text: str) -> Match | None:
@@ -133,12 +139,7 @@ class Gazetteer:
         cjk = [(i, c) for i, c in enumerate(compact) if _CJK.match(c)]
         syllables = _syllables("".join(c for _, c in cjk)) if cjk else []
         if len(syllables) == len(cjk):
-            for key, seq in self._syll.items():
-                for i in range(len(syllables) - len(seq) + 1):
-                    if len(seq) >= 2 and syllables[i:i + len(seq)] == seq:
-                        start, end = cjk[i][0], cjk[i + len(seq) - 1][0] + 1
-                        hits.extend((start, end, 99.0, p, key) for p in self._zh[key])
-                        break
+            hits += self._sound_hits(cjk, syllables)
         words = _LATIN.findall(folded)
         for n in (3, 2, 1):
             for i in range(len(words) - n + 1):
@@ -147,6 +148,18 @@ class Gazetteer:
         if not hits:
             hits = self._fuzzy(words, syllables)
         return self._best(hits)
+
+    def _sound_hits(self, cjk: list[tuple[int, str]], syllables: list[str]) -> list[tuple[int, int, float, Place, str]]:
+        """Names that sound like a run of the text (homophone typos: 西关 typed 西官), each at its first
+        occurrence, in name order. `cjk` is each Chinese character with its position, `syllables` their sounds."""
+        first_at: dict[str, tuple[int, int, int]] = {}  # name -> (name order, start, end)
+        for i, syllable in enumerate(syllables):
+            for order, key, seq in self._by_first_syllable.get(syllable, ()):
+                if key not in first_at and syllables[i:i + len(seq)] == seq:
+                    first_at[key] = (order, cjk[i][0], cjk[i + len(seq) - 1][0] + 1)
+        return [(start, end, 99.0, p, key)
+                for key, (_, start, end) in sorted(first_at.items(), key=lambda item: item[1][0])
+                for p in self._zh[key]]
 
     def _fuzzy(self, words: list[str], syllables: list[str]) -> list[tuple[int, int, float, Place, str]]:
         found: list[tuple[int, int, float, Place, str]] = []

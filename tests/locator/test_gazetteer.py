@@ -61,3 +61,34 @@ def test_demo_set_is_deterministic_and_labelled() -> None:
         assert r["name"].endswith("（演示）") and all(r[k] is not None for k in (
             "address", "subdistrict", "nature", "hours", "fee_min", "fee_max", "phone", "capacity",
             "places_free", "places_updated", "verified_on", "min_age_months", "max_age_months"))
+
+
+def _sound_hits_by_definition(gaz: Gazetteer, cjk: list[tuple[int, str]],
+                              syllables: list[str]) -> list[tuple[int, int, float, object, str]]:
+    """The plain definition: every name of two or more syllables, at the first run of the text that sounds like it."""
+    from locator.gazetteer import _syllables
+
+    hits = []
+    for key in gaz._zh:
+        seq = _syllables(key)
+        for i in range(len(syllables) - len(seq) + 1):
+            if len(seq) >= 2 and syllables[i:i + len(seq)] == seq:
+                hits += [(cjk[i][0], cjk[i + len(seq) - 1][0] + 1, 99.0, p, key) for p in gaz._zh[key]]
+                break
+    return hits
+
+
+def test_sound_matching_finds_what_the_plain_definition_finds(gaz: Gazetteer) -> None:
+    import random
+
+    from locator.gazetteer import _syllables
+
+    names = list(gaz._zh)
+    rng = random.Random(7)
+    texts = ["我在西官十子附近上班", "七里和区哪里有托育", "兰洲大学旁边", "城官区城关区", "宝宝13个月想找半日托"]
+    joiners = ["附近", "旁边的", "和", ""]
+    texts += ["".join(rng.choice(names) + rng.choice(joiners) for _ in range(3)) for _ in range(40)]
+    for text in texts:
+        cjk = list(enumerate(text))
+        syllables = _syllables(text)
+        assert gaz._sound_hits(cjk, syllables) == _sound_hits_by_definition(gaz, cjk, syllables), text

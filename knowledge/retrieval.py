@@ -167,6 +167,7 @@ class Retriever:
                 known.append(feat_id)
         if not known:
             return []
+        known.sort()  # one order of summation (a set's order varies by process): the same scores to the last bit
         q_weight = sum(weights[f] for f in known) + unknown
         overlap = _overlap(known, weights, self.post_offsets, self.post_docs)
         best: dict[int, tuple[float, int]] = {}

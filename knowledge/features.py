@@ -86,7 +86,7 @@ class Featurizer:
             if self.pinyin:
                 sounds = [char_pinyin(c) if c not in FUNCTION_CHARS else "" for c in run]
                 feats.update(f"p:{a} {b}" for a, b in itertools.pairwise(sounds) if a and b)
-        latin = _LATIN.findall(text)
+        latin = _LATIN.findall(_AGE.sub(r" \2", text))  # an age's number is its n: feature, not a word as well
         feats.update("w:" + w for w in latin)
         if self.pinyin:
             syllables = [w for w in latin if is_pinyin(w)]

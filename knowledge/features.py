@@ -27,8 +27,8 @@ _LATIN = re.compile(r"[a-z0-9][a-z0-9%:.]*")
 #: Characters too common in questions to mean anything on their own.
 STOP_CHARS = frozenset("的了吗呢吧啊呀么是在有我你他她它们这那个和与及或也都就还要会能可以怎么什么多少几")
 
-#: Particles that glue phrases: a bigram with one of them ("准是", "的话") says nothing.
-FUNCTION_CHARS = frozenset("的了吗呢吧啊呀么是")
+#: Particles and adverbs that glue phrases: a bigram with one of them ("准是", "的话", "天都") says nothing.
+FUNCTION_CHARS = frozenset("的了吗呢吧啊呀么是都也就还")
 
 KIND_WEIGHTS = {"n": 0.8, "t": 1.6, "b": 1.0, "w": 1.0, "u": 0.2, "p": 0.3}
 

@@ -1,4 +1,4 @@
-"""A child's age is context: it must not pull a question about something else to that age's check-up."""
+"""Context is not the topic: a child's age, or everyday words like 每天都, must not pull a question elsewhere."""
 
 from __future__ import annotations
 
@@ -27,3 +27,13 @@ def test_age_is_context_not_the_topic(kb: KnowledgeBase, question: str, article:
     decision = kb.decide(question)
     assert decision.kind == "answer" and decision.best is not None
     assert decision.best.article.id == article, [(h.article.id, h.score) for h in decision.hits]
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    ("宝宝睡前怎么哄 每天都闹觉", "sleep_bedtime_routine"),  # not bathing ("宝宝每天都要洗澡吗")
+    ("宝宝每天都要洗澡吗", "newborn_bathing"),
+])
+def test_function_words_do_not_make_a_topic(kb: KnowledgeBase, question: str, article: str) -> None:
+    decision = kb.decide(question)
+    assert decision.best is not None and decision.best.article.id == article, \
+        [(h.article.id, h.score) for h in decision.hits]

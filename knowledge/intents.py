@@ -9,6 +9,9 @@ from functools import cache
 from knowledge.memo import Recent
 from knowledge.normalize import Normalizer, load_yaml
 
+#: Characters (after cleaning) a part of a message needs to count as a question of its own.
+MIN_QUESTION = 4
+
 
 def _any(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
@@ -32,6 +35,7 @@ class IntentDetector:
         self.medical = [(name, re.compile(p)) for name, p in table["out_of_scope"].items()]
         self.unrelated = _any(table["unrelated"])
         self.childcare = re.compile(table["childcare_markers"])
+        self.question_breaks = re.compile(table["question_breaks"])
         self._intents: Recent[str | None] = Recent()
 
     @classmethod
@@ -63,3 +67,8 @@ class IntentDetector:
         if self.unrelated.search(cleaned) and not self.childcare.search(cleaned):
             return OutOfScope("unrelated")
         return None
+
+    def questions(self, text: str) -> list[str]:
+        """The questions a message asks, split where it turns to another ("…？还有…"); one part for most."""
+        parts = [p.strip(" ，,。.!！") for p in self.question_breaks.split(text)]
+        return [p for p in parts if len(self.clean(p).replace(" ", "")) >= MIN_QUESTION]

@@ -19,6 +19,7 @@ from knowledge.emergency import Emergency
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
+MAX_ANSWERS = 2  # one message asking several things gets at most this many articles
 GUIDE_PAYLOAD = "g-"
 
 
@@ -87,7 +88,24 @@ class Engine:
             return await self._start("complaint", turn, "complaint_hotline", "complaint")
         if intent == "facility_search":
             return await self._start("finder", turn, "facility_hotline", "facility_search")
-        return [self.ask(turn, text)]
+        return self._answer_each(turn, text) or [self.ask(turn, text)]
+
+    def _answer_each(self, turn: Turn, text: str) -> list[Reply]:
+        """Two things asked in one message ("产假多少天？还有育儿补贴怎么领") get both answers, in the order asked;
+        empty unless at least two parts each have a confident answer of their own."""
+        parts = self.kb.intents.questions(text)
+        if len(parts) < 2:
+            return []
+        found: dict[str, float] = {}
+        for part in parts:
+            decision = self.kb.decide(part)
+            if decision.kind == "answer" and decision.best and decision.best.article.id not in found:
+                found[decision.best.article.id] = decision.best.score
+        if len(found) < 2:
+            return []
+        turn.state.last_candidates = []
+        return [article_reply(self.kb.articles[a], turn.lang, self.catalog, self.kb, score)
+                for a, score in list(found.items())[:MAX_ANSWERS]]
 
     def ask(self, turn: Turn, text: str) -> Reply:
         """Answer from the knowledge base, offer up to 3 choices, or fall back honestly."""

@@ -14,6 +14,21 @@ async def test_question_gets_sourced_answer() -> None:
     assert reply.sources and reply.buttons[0].data == "a:leave_paternity_gansu"
 
 
+async def test_two_questions_in_one_message_get_both_answers_in_order() -> None:
+    replies = await Transcript().say("产假有多少天？还有护理假有几天")
+    assert [r.article for r in replies] == ["leave_maternity_national", "leave_paternity_gansu"]
+    assert all(r.kind == "answer" and r.sources for r in replies)
+    replies = await Transcript(lang="en").say("how long is maternity leave? and also paternity leave")
+    assert [r.article for r in replies] == ["leave_maternity_national", "leave_paternity_gansu"]
+    [reply] = await Transcript().say("产假有几天，还有没有别的假")  # "还有没有" asks "is there", not "and also"
+    assert reply.article == "leave_maternity_national"
+
+
+async def test_one_question_asked_twice_over_gets_one_answer() -> None:
+    [reply] = await Transcript().say("产假有多少天？产假一共能休几天？")
+    assert reply.article == "leave_maternity_national"
+
+
 async def test_related_button_opens_article() -> None:
     chat = Transcript()
     await chat.say("产假有多少天")

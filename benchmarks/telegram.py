@@ -48,8 +48,9 @@ def limiter() -> Any:
 
 
 async def echo_bot(mode: str, port: int) -> None:
-    """A bare PTB echo bot with the same concurrency, flood limiter, pool and webhook `max_connections` as
-    Tuoyu: PTB polling, or PTB's custom-webhook example (queue.put)."""
+    """A bare PTB echo bot with the same concurrency, flood limiter, transport, pool and webhook
+    `max_connections` as Tuoyu: PTB polling, or PTB's custom-webhook example (queue.put).
+    `--echo-transport httpx` gives it stock PTB's httpx transport instead."""
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -61,8 +62,15 @@ async def echo_bot(mode: str, port: int) -> None:
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.message.reply_text(update.message.text)  # type: ignore[union-attr]
 
-    app = (ApplicationBuilder().token(TOKEN).base_url(os.environ["TUOYU_TELEGRAM_API_URL"])
-           .concurrent_updates(IN_FLIGHT).rate_limiter(limiter()).connection_pool_size(IN_FLIGHT * 2).build())
+    builder = (ApplicationBuilder().token(TOKEN).base_url(os.environ["TUOYU_TELEGRAM_API_URL"])
+               .concurrent_updates(IN_FLIGHT).rate_limiter(limiter()))
+    if os.environ.get("BENCH_ECHO_TRANSPORT") == "httpx":  # stock PTB
+        builder = builder.connection_pool_size(IN_FLIGHT * 2)
+    else:  # Tuoyu's transport, so that the ratio measures what Tuoyu adds on top of it
+        from bot.channels.telegram.request import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest(IN_FLIGHT * 2)).get_updates_request(AiohttpRequest(1))
+    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
 
     async def webhook(request: Request) -> Response:
@@ -169,7 +177,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     """Both bots run side by side and take turns (alternating who goes first), so drifting load on a
     shared machine hits them alike; the ratio is the median of the per-turn ratios."""
     results: dict[str, Any] = {"updates": args.updates, "runs": args.runs, "chats": CHATS, "in_flight": args.in_flight,
-                               "loop": "uvloop" if args.uvloop else "asyncio",
+                               "loop": "uvloop" if args.uvloop else "asyncio", "echo_transport": args.echo_transport,
                                "load_average_before": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory() as tmp:
         for mode in args.modes:
@@ -217,6 +225,8 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=IN_FLIGHT,
                         help="updates handled at once by each bot (also its pool size / 2 and webhook max_connections)")
     parser.add_argument("--uvloop", action="store_true", help="run both bots on uvloop instead of asyncio's loop")
+    parser.add_argument("--echo-transport", choices=("aiohttp", "httpx"), default="aiohttp",
+                        help="the echo bot's Bot API transport: Tuoyu's (default) or stock PTB's httpx")
     parser.add_argument("--bots", nargs="+", choices=("echo", "tuoyu"), default=["echo", "tuoyu"])
     parser.add_argument("--profile", metavar="DIR", help="write each bot's cProfile stats to DIR/<bot>-<mode>.prof")
     parser.add_argument("--child", nargs=3, metavar=("BOT", "MODE", "PORT"), help=argparse.SUPPRESS)
@@ -242,6 +252,7 @@ def main() -> int:
     os.environ["BENCH_IN_FLIGHT"] = str(args.in_flight)  # the children read it
     if args.uvloop:
         os.environ["BENCH_UVLOOP"] = "1"
+    os.environ["BENCH_ECHO_TRANSPORT"] = args.echo_transport
     if args.profile:
         os.environ["BENCH_PROFILE_DIR"] = str(Path(args.profile).resolve())
         Path(args.profile).mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,7 @@ from bot.channels.telegram.convert import CHANNEL, chat_key, to_inbound
 from bot.channels.telegram.inline import answer_inline
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.render import location_keyboard, render, venues
+from bot.channels.telegram.request import AiohttpRequest
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.i18n import LANGS, normalize_lang
 from bot.share import parse_payload
@@ -146,7 +147,7 @@ def build_application(tuoyu: Tuoyu, *, webhook: bool = False, in_flight: int = I
                .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
                .concurrent_updates(PerChatUpdateProcessor(in_flight))
                .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
-               .connection_pool_size(in_flight * 2).pool_timeout(10.0))
+               .request(AiohttpRequest(in_flight * 2, pool_timeout=10.0)).get_updates_request(AiohttpRequest(1)))
     if settings.telegram_api_url:
         base = settings.telegram_api_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.rsplit("/bot", 1)[0] + "/file/bot")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -71,3 +73,30 @@ async def test_ledger_hands_over_a_claim_only_after_its_lease(database: Database
     await ledger.done(7)
     assert await expired.claim(7) is Claim.DONE
     assert await ledger.prune(keep=timedelta(seconds=-1)) == 1
+
+
+async def test_ledger_commits_concurrent_writes_together(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = UpdateLedger(database)
+    units = 0
+    unit = database.unit
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal units
+        units += 1
+        return await unit(*args, **kwargs)
+
+    monkeypatch.setattr(database, "unit", counted)
+    claims = await asyncio.gather(*(ledger.claim(i) for i in [*range(100, 120), 105]))
+    assert claims == [Claim.NEW] * 20 + [Claim.BUSY]  # the repeated id, in the same transaction, is already taken
+    assert units <= 2  # the first write's own transaction, then everything that queued meanwhile
+    await asyncio.gather(*(ledger.done(i) for i in range(100, 120)))
+    assert await ledger.claim(105) is Claim.DONE
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(database, "unit", broken)
+    results = await asyncio.gather(ledger.claim(200), ledger.claim(201), return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in results)  # each caller learns that its write failed
+    monkeypatch.setattr(database, "unit", unit)
+    assert await ledger.claim(200) is Claim.NEW

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Bot
 
+from bot.channels.telegram.app import send_html
 from bot.channels.telegram.render import Outgoing, render
 from bot.engine.types import Reply
 
@@ -21,4 +22,4 @@ class TelegramNotifier:
         await self.bot.initialize()  # a no-op once initialised; needed by a Bot built only for notifications
         messages: list[Outgoing] = render(Reply(kind="notification", text=text))
         for message in messages:
-            await self.bot.send_message(int(chat), message.html)
+            await send_html(self.bot, int(chat), message.html)

@@ -1,16 +1,22 @@
-"""Engine replies as Telegram messages: split plain text, then escape, then attach keyboards."""
+"""Engine replies as Telegram messages: split plain text, then escape, then attach keyboards.
+
+Keyboards are the Bot API's own JSON (what PTB's markup objects would serialise to), built directly:
+they go into the request body as they are, with no objects to build and serialise per message.
+"""
 
 from __future__ import annotations
 
 import html
 import logging
 from dataclasses import dataclass
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from typing import Any
 
 from bot.engine.types import Button, Reply
 
 log = logging.getLogger(__name__)
+
+Markup = dict[str, Any]  # a reply_markup object of the Bot API
+REMOVE_KEYBOARD: Markup = {"remove_keyboard": True}
 
 LIMIT = 4096  # Telegram's maximum, counted in UTF-16 code units after entity parsing
 CALLBACK_BYTES = 64
@@ -46,23 +52,23 @@ def split_text(text: str, limit: int = LIMIT) -> list[str]:
     return [c for c in chunks if c]
 
 
-def inline_keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
+def inline_keyboard(buttons: list[Button]) -> Markup | None:
     """Buttons whose data fits Telegram's 64 bytes, two short ones to a row."""
     usable = []
     for button in buttons:
         if 0 < len(button.data.encode()) <= CALLBACK_BYTES:
-            usable.append(InlineKeyboardButton(button.label, callback_data=button.data))
+            usable.append({"text": button.label, "callback_data": button.data})
         else:
             log.warning("button %r dropped: callback data must be 1-64 bytes", button.data)
     if not usable:
         return None
-    width = 2 if all(len(b.text) <= SHORT_LABEL for b in usable) else 1
-    return InlineKeyboardMarkup([usable[i:i + width] for i in range(0, len(usable), width)])
+    width = 2 if all(len(b["text"]) <= SHORT_LABEL for b in usable) else 1
+    return {"inline_keyboard": [usable[i:i + width] for i in range(0, len(usable), width)]}
 
 
-def location_keyboard(label: str) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup([[KeyboardButton(label, request_location=True)]], resize_keyboard=True,
-                               one_time_keyboard=True)
+def location_keyboard(label: str) -> Markup:
+    return {"keyboard": [[{"text": label, "request_location": True}]], "resize_keyboard": True,
+            "one_time_keyboard": True}
 
 
 @dataclass
@@ -70,7 +76,7 @@ class Outgoing:
     """One sendMessage: HTML text and at most one keyboard."""
 
     html: str
-    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+    markup: Markup | None = None
 
 
 def to_html(chunk: str, kind: str, first: bool) -> str:

@@ -31,6 +31,7 @@ async def test_question_gets_an_escaped_html_answer(bot: FakeBotApi) -> None:
     call = await bot.wait_for_call("sendMessage", sent_to(CHAT))
     text = call.params["text"]
     assert call.params["parse_mode"] == "HTML"
+    assert call.params["link_preview_options"] == {"is_disabled": True}
     assert text.startswith("<b>乙肝疫苗什么时候打</b>")
     assert "&lt;按时接种&gt; &amp; 保存接种证" in text  # knowledge-base text is escaped
     keyboard = call.params["reply_markup"]["inline_keyboard"]

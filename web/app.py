@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import Tuoyu
+from complaints import photos
 from web import chat, facility, guide, metrics, site, staff, staff_charts, status, workers
 from web.errors import DatabaseOutage
 from web.pages import Pages, make_env
@@ -54,7 +55,7 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None, extra_routes: Sequenc
     app.state.tuoyu = tuoyu
     app.state.limits = limits
     app.state.pages = Pages(make_env(tuoyu.catalog), tuoyu.catalog, settings.bot_username)
-    app.state.uploads = settings.data_dir / "uploads"
+    app.state.uploads = photos.folder(settings.data_dir)
     app.state.chat_limit = TokenBucket(limits.chat_burst, limits.chat_per_s)
     app.state.chat_ip_limit = TokenBucket(limits.chat_ip_burst, limits.chat_ip_per_s)
     app.state.upload_limit = TokenBucket(limits.upload_burst, limits.upload_per_s)

@@ -15,10 +15,10 @@ from starlette.routing import Route
 from bot.cli.ask import reply_object
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.i18n import normalize_lang
+from complaints.photos import PhotoRejected, store_photo
 from web.errors import language
 from web.maps import add_maps
 from web.security import TokenBucket, client_ip, csrf_ok
-from web.uploads import UploadRejected, store_photo
 
 SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 BUTTON = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
@@ -150,7 +150,7 @@ async def api_photo(request: Request) -> Response:
                 return error(400, "attach one photo")
             stored = store_photo(await photo.read(request.app.state.limits.upload_bytes + 1),
                                  request.app.state.uploads, request.app.state.limits.upload_bytes)
-    except UploadRejected as exc:
+    except PhotoRejected as exc:
         return error(exc.status, str(exc))
     except ValueError:  # multipart parse errors
         return error(400, "malformed multipart body")

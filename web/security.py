@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.settings import Settings
+from complaints import photos
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -45,7 +46,7 @@ class Limits:
     """Request budgets; the benchmark raises the per-client ones, production keeps these."""
 
     body_bytes: int = 64 * 1024
-    upload_bytes: int = 5 * 1024 * 1024
+    upload_bytes: int = photos.MAX_BYTES
     chat_burst: int = 30  # per chat session: faster than any parent types
     chat_per_s: float = 2.0
     chat_ip_burst: int = 600  # per client IP: generous, mobile carriers put many parents behind one address

@@ -16,12 +16,12 @@ from starlette.routing import Route
 from complaints.errors import ComplaintError, Forbidden, Invalid, InvalidTransition, NotFound
 from complaints.lifecycle import TRANSITIONS, Status
 from complaints.models import AuditLog, Complaint
+from complaints.photos import MEDIA, photo_path
 from complaints.routing import CATEGORIES
 from complaints.views import StaffView, Summary
 from web.complaints import labels, service_of
 from web.pages import request_lang
 from web.security import client_ip, csrf_ok, csrf_token
-from web.uploads import MEDIA, photo_path
 
 CSV_FIELDS = ("tracking", "created_at", "category", "status", "urgent", "overdue", "facility_name", "district",
               "ack_due_at", "resolve_due_at", "supporters")

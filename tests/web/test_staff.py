@@ -121,8 +121,8 @@ async def test_csv_export(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu)
 
 
 async def test_photos_only_for_the_assigned_office(client: httpx.AsyncClient, tuoyu: Tuoyu, filed: Filed) -> None:
+    from complaints.photos import store_photo
     from tests.web.test_chat import jpeg
-    from web.uploads import store_photo
 
     stored = store_photo(jpeg(), tuoyu.settings.data_dir / "uploads", 5 * 1024 * 1024)
     case = await tuoyu.services["complaints"].file(Submission(

@@ -32,7 +32,8 @@ def shown(call: Call) -> str:
     """A reply as a parent would read it: text without HTML, then its buttons."""
     params = call.params
     if call.method == "sendVenue":
-        text = f"📍 {params.get('title')} — {params.get('address')} ({params.get('latitude')}, {params.get('longitude')})"
+        where = f"{params.get('latitude')}, {params.get('longitude')}"
+        text = f"📍 {params.get('title')} — {params.get('address')} ({where})"
     elif call.method == "sendPhoto":
         text = f"🖼 {html.unescape(TAG.sub('', str(params.get('caption') or '')))}"
     else:

@@ -33,6 +33,7 @@ from tests.channels.telegram.fake_bot_api import TOKEN, FakeBotApi  # noqa: E402
 CHATS = 100
 SECRET = "bench_secret"
 IN_FLIGHT = int(os.environ.get("BENCH_IN_FLIGHT", "16"))  # Tuoyu's default; --in-flight sets it for both bots
+CONNECTIONS = int(os.environ.get("BENCH_WEBHOOK_CONNECTIONS", "20"))  # webhook max_connections, both bots
 QUESTIONS = ["产假有多少天", "乙肝疫苗什么时候打", "宝宝发烧怎么办", "百白破疫苗什么时候打", "宝宝几个月开始加辅食",
              "育儿补贴怎么领", "宝宝晚上总是醒", "疫苗打完发烧怎么办", "新生儿黄疸", "How long is maternity leave?"]
 
@@ -87,7 +88,8 @@ async def echo_bot(mode: str, port: int) -> None:
             await stop.wait()
             await app.updater.stop()
         else:
-            await app.bot.set_webhook(os.environ["TUOYU_WEBHOOK_URL"], secret_token=SECRET, max_connections=IN_FLIGHT)
+            await app.bot.set_webhook(os.environ["TUOYU_WEBHOOK_URL"], secret_token=SECRET,
+                                      max_connections=CONNECTIONS)
             asgi = Starlette(routes=[Route("/telegram/webhook", webhook, methods=["POST"])])
             await uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning")).serve()
         await app.stop()
@@ -104,7 +106,8 @@ async def tuoyu_bot(mode: str, port: int) -> None:
         if mode == "polling":
             await run_polling(tuoyu, app=app)
         else:
-            await serve_webhook(tuoyu, host="127.0.0.1", port=port, app=app, max_connections=IN_FLIGHT)
+            await serve_webhook(tuoyu, host="127.0.0.1", port=port, app=app,
+                                max_connections=CONNECTIONS)
 
 
 # ---- the driver --------------------------------------------------------------------------------
@@ -177,7 +180,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     """Both bots run side by side and take turns (alternating who goes first), so drifting load on a
     shared machine hits them alike; the ratio is the median of the per-turn ratios."""
     results: dict[str, Any] = {"updates": args.updates, "runs": args.runs, "chats": CHATS, "in_flight": args.in_flight,
-                               "loop": "uvloop" if args.uvloop else "asyncio", "echo_transport": args.echo_transport,
+                               "loop": args.loop, "echo_transport": args.echo_transport,
+                               "webhook_max_connections": int(os.environ["BENCH_WEBHOOK_CONNECTIONS"]),
                                "load_average_before": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory() as tmp:
         for mode in args.modes:
@@ -223,8 +227,10 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--modes", nargs="+", choices=("polling", "webhook"), default=["polling", "webhook"])
     parser.add_argument("--in-flight", type=int, default=IN_FLIGHT,
-                        help="updates handled at once by each bot (also its pool size / 2 and webhook max_connections)")
-    parser.add_argument("--uvloop", action="store_true", help="run both bots on uvloop instead of asyncio's loop")
+                        help="updates handled at once by each bot (also its pool size / 2; webhook max_connections "
+                             "is a quarter more)")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop",
+                        help="both bots' event loop (uvloop: what tuoyu serve and tuoyu telegram run on)")
     parser.add_argument("--echo-transport", choices=("aiohttp", "httpx"), default="aiohttp",
                         help="the echo bot's Bot API transport: Tuoyu's (default) or stock PTB's httpx")
     parser.add_argument("--bots", nargs="+", choices=("echo", "tuoyu"), default=["echo", "tuoyu"])
@@ -249,8 +255,11 @@ def main() -> int:
             runner(run)
         profiler.dump_stats(Path(profile_dir) / f"{bot}-{mode}.prof")
         return 0
-    os.environ["BENCH_IN_FLIGHT"] = str(args.in_flight)  # the children read it
-    if args.uvloop:
+    from bot.channels.telegram.runtime import webhook_connections
+
+    os.environ["BENCH_IN_FLIGHT"] = str(args.in_flight)  # the children read these
+    os.environ["BENCH_WEBHOOK_CONNECTIONS"] = str(webhook_connections(args.in_flight))
+    if args.loop == "uvloop":
         os.environ["BENCH_UVLOOP"] = "1"
     os.environ["BENCH_ECHO_TRANSPORT"] = args.echo_transport
     if args.profile:

@@ -134,8 +134,12 @@ class Retriever:
 
     @staticmethod
     def _texts(article: Article) -> list[str]:
+        """What a question is matched against: the article's question variants, titles and keywords."""
         texts = [q for qs in article.questions.values() for q in qs]
         texts += [t for t in article.title.values() if t]
+        # All keywords of a language as one text: a question that is just a keyword ("近视", "血常规") matches it
+        # weakly (it covers little of the list) yet enough to answer; a better-matching variant still wins.
+        texts += ["，".join(ws) for ws in article.keywords.values() if ws]
         return texts
 
     def unknown_weight(self, feature: str) -> float:

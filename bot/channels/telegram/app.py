@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+from dataclasses import replace
 from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, LinkPreviewOptions, Message, Update
@@ -30,6 +32,7 @@ from bot.channels.telegram.request import AiohttpRequest
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.i18n import LANGS, normalize_lang
 from bot.share import parse_payload
+from complaints import photos
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,8 @@ class TelegramBot:
             return
         if inbound.kind is InboundKind.COMMAND and inbound.text == "start" and inbound.args:
             inbound = await self._guide_link(inbound)
+        if inbound.kind is InboundKind.PHOTO and inbound.attachment:
+            inbound = await self._keep_photo(context.bot, chat_key(message.chat.id), inbound)
         await self._converse(context, message.chat.id, message.chat.type == ChatType.PRIVATE, inbound)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -100,6 +105,24 @@ class TelegramBot:
         if share is not None:
             await share.record(parsed[0], parsed[1], CHANNEL)
         return inbound
+
+    async def _keep_photo(self, bot: Bot, key: str, inbound: Inbound) -> Inbound:
+        """A photo sent during a complaint, fetched into the complaint photo store so staff see it on the dashboard.
+
+        Photos sent outside a complaint are never fetched (they may be the family's own). A photo that cannot be
+        fetched or read keeps its Telegram file id: the complaint still gets it, shown to staff as "in Telegram".
+        """
+        if (await self.tuoyu.conversations.load(key)).flow != "complaint":
+            return inbound
+        try:
+            file = await bot.get_file(str(inbound.attachment))
+            data = bytes(await file.download_as_bytearray())
+            folder = photos.folder(self.tuoyu.settings.data_dir)
+            stored = await asyncio.to_thread(photos.store_photo, data, folder)  # decoding is CPU work
+        except (TelegramError, photos.PhotoRejected, OSError) as exc:
+            log.warning("complaint photo kept as a Telegram file id: %s", exc)
+            return inbound
+        return replace(inbound, attachment=stored)
 
     async def _converse(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, private: bool,
                         inbound: Inbound) -> None:

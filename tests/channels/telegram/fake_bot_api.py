@@ -93,6 +93,7 @@ class FakeBotApi:
         self.webhook: dict[str, Any] | None = None
         self.deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status) of webhook POSTs
         self.faults: dict[str, list[ApiError]] = {}
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and the file download URL
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._changed = asyncio.Condition()
@@ -112,6 +113,7 @@ class FakeBotApi:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/files/{file_id}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -166,6 +168,13 @@ class FakeBotApi:
                 body["parameters"] = exc.parameters
             return web.json_response(body, status=exc.code)
         return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file's content at the `file_path` getFile gave, as Telegram's file server serves it."""
+        content = self.files.get(request.match_info["file_id"])
+        if request.match_info["token"] != self.token or content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="application/octet-stream")
 
     @staticmethod
     async def _params(request: web.Request) -> dict[str, Any]:
@@ -275,6 +284,13 @@ class FakeBotApi:
         visible_text(params.get("caption", ""), params.get("parse_mode"))
         photo = [{"file_id": "sent-photo", "file_unique_id": "sent", "width": 100, "height": 100}]
         return self._message(params, photo=photo)
+
+    async def api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"{file_id}-u", "file_size": len(self.files[file_id]),
+                "file_path": f"files/{file_id}"}
 
     # ---- injecting updates ---------------------------------------------------------------------
 

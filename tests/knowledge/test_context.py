@@ -37,3 +37,10 @@ def test_function_words_do_not_make_a_topic(kb: KnowledgeBase, question: str, ar
     decision = kb.decide(question)
     assert decision.best is not None and decision.best.article.id == article, \
         [(h.article.id, h.score) for h in decision.hits]
+
+
+def test_asking_whether_something_is_good_is_a_question_frame(kb: KnowledgeBase) -> None:
+    # "好不好" is how the question is put, not what it is about: it matched "托育机构好不好怎么判断".
+    decision = kb.decide("宝宝包襁褓好不好")
+    assert decision.best is not None and decision.best.article.id != "choose_checklist"
+    assert "sleep_swaddling" in [h.article.id for h in decision.hits]

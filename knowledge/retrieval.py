@@ -194,7 +194,7 @@ class Retriever:
             bag_overlap[held_article] = sum(weights[f] for f in known if f in rest)
         power, share = self.params.recall_power, self.params.bag_weight
         q_factor = q_weight ** (power - 1)
-        scored = []  # (rounded score, article index, doc id); Hits are made only for the best `limit`
+        scored = []  # (rounded score, score, -article index, doc id); Hits are made only for the best `limit`
         for index, (product, doc_id) in best.items():
             score = product * q_factor
             bag_precision = bag_overlap.get(index, 0.0) / q_weight

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from knowledge.loader import ARTICLES, load_articles
-from knowledge.model import TOPICS, Article
+from knowledge.model import TOPICS, Article, RedFlag
 from knowledge.retrieval import Retriever
 
 ID = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -57,6 +57,18 @@ def check_article(article: Article, today: date, max_months: int) -> Iterator[st
         yield f"review overdue: last reviewed {article.reviewed}, limit {max_months} months"
     if article.health and not (article.red_flags.get("zh") and article.red_flags.get("en")):
         yield "health topic without red flags in zh and en"
+    elif article.health and not any(f.months is None for f in article.red_flags["zh"]):
+        yield "health topic needs at least one red flag for every age (one without months)"
+    ranges = {lang: sorted(map(_range, article.red_flags.get(lang, []))) for lang in ("zh", "en")}
+    if ranges["zh"] != ranges["en"]:
+        yield f"red flag ages differ between zh {ranges['zh']} and en {ranges['en']}: give each twin the same months"
+
+
+def _range(flag: RedFlag) -> str:
+    """A flag's age range as text, so open ends sort beside numbers: 'all', '0-3', '12-'."""
+    if flag.months is None:
+        return "all"
+    return "-".join("" if m is None else f"{m:g}" for m in flag.months)
 
 
 def collisions(articles: list[Article], retriever: Retriever | None = None) -> Iterator[Problem]:

@@ -34,6 +34,48 @@ class ArticleSource:
 
 
 @dataclass(frozen=True)
+class RedFlag:
+    """A sign to see a doctor for; `months` = [from, to) when it concerns only children of those ages.
+
+    In YAML a plain string (every age) or `{text: ..., months: [from, to]}` with either end null for open.
+    `str()` is the text, so pages that list flags need not know about ages.
+    """
+
+    text: str
+    months: tuple[float | None, float | None] | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+    def fits(self, age_months: float | None) -> bool:
+        """True unless the child's age is known and outside this flag's range."""
+        if self.months is None or age_months is None:
+            return True
+        low, high = self.months
+        return (low is None or age_months >= low) and (high is None or age_months < high)
+
+    @classmethod
+    def from_raw(cls, raw: Any) -> RedFlag:
+        """A YAML entry as a flag; ValueError says what is wrong with a malformed one."""
+        if isinstance(raw, str):
+            return cls(raw.strip())
+        if not isinstance(raw, dict) or set(raw) - {"text", "months"} or not str(raw.get("text") or "").strip():
+            raise ValueError(f"red flag must be a string or {{text, months}}: {raw!r}")
+        return cls(str(raw["text"]).strip(), _months(raw.get("months")))
+
+
+def _months(raw: Any) -> tuple[float | None, float | None] | None:
+    """[from, to) in months: numbers ≥ 0 or null, from < to, at least one end given."""
+    if raw is None:
+        return None
+    ok = isinstance(raw, list) and len(raw) == 2 and raw != [None, None] and all(
+        v is None or (isinstance(v, int | float) and not isinstance(v, bool) and v >= 0) for v in raw)
+    if not ok or (raw[0] is not None and raw[1] is not None and raw[0] >= raw[1]):
+        raise ValueError(f"red flag months must be [from, to] in months, from < to, null for open: {raw!r}")
+    return (raw[0], raw[1])
+
+
+@dataclass(frozen=True)
 class Article:
     id: str
     topic: str
@@ -44,11 +86,16 @@ class Article:
     reviewed: date | None
     related: list[str] = field(default_factory=list)
     keywords: dict[str, list[str]] = field(default_factory=dict)
-    red_flags: dict[str, list[str]] = field(default_factory=dict)
+    red_flags: dict[str, list[RedFlag]] = field(default_factory=dict)
 
     @property
     def health(self) -> bool:
         return self.topic in HEALTH_TOPICS
+
+    def flags(self, lang: str, age_months: float | None = None) -> list[RedFlag]:
+        """The red flags in `lang` (falling back to Chinese) that fit a child of that age (all when unknown)."""
+        flags = self.red_flags.get(lang) or self.red_flags.get("zh") or []
+        return [f for f in flags if f.fits(age_months)]
 
     def text(self, part: str, lang: str) -> Any:
         """A language part (title, answer, ...) in `lang`, falling back to Chinese."""
@@ -77,5 +124,5 @@ class Article:
             sources=sources, reviewed=reviewed if isinstance(reviewed, date) else None,
             related=list(raw.get("related") or []),
             keywords={k: list(v or []) for k, v in (raw.get("keywords") or {}).items()},
-            red_flags={k: list(v or []) for k, v in (raw.get("red_flags") or {}).items()},
+            red_flags={k: [RedFlag.from_raw(f) for f in v or []] for k, v in (raw.get("red_flags") or {}).items()},
         )

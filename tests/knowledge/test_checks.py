@@ -72,3 +72,23 @@ def test_collision_is_reported(tmp_path: Path) -> None:
 def test_months_between() -> None:
     assert months_between(date(2025, 11, 29), date(2026, 11, 29)) == 12
     assert months_between(date(2025, 11, 30), date(2026, 11, 29)) == 11
+
+
+def test_red_flag_ages_load_and_are_checked(tmp_path: Path) -> None:
+    folder = copy_fixtures(tmp_path)
+    young = {"text": "3个月以下宝宝体温≥38.0℃：立即就医", "months": [0, 3]}
+    edit(folder, "illness_fever", red_flags={"zh": ["抽搐：立即拨打120", young], "en": ["Convulsions: call 120", {
+        "text": "Under 3 months with 38.0 °C or more: see a doctor now", "months": [0, 3]}]})
+    assert messages(folder) == []
+    untagged_twin = ["Convulsions: call 120", "Under 3 months"]
+    edit(folder, "illness_fever", red_flags={"zh": ["抽搐：立即拨打120", young], "en": untagged_twin})
+    assert any("red flag ages differ" in m for m in messages(folder))
+    edit(folder, "illness_fever", red_flags={"zh": [young], "en": [{"text": "Under 3 months", "months": [0, 3]}]})
+    assert any("every age" in m for m in messages(folder))
+
+
+def test_malformed_red_flag_months_are_reported(tmp_path: Path) -> None:
+    folder = copy_fixtures(tmp_path)
+    for months in ([3, 0], [None, None], ["3个月"], [-1, 3]):
+        edit(folder, "illness_fever", red_flags={"zh": [{"text": "发热", "months": months}], "en": ["Fever"]})
+        assert any("illness_fever.yaml" in m and "months must be" in m for m in messages(folder)), months

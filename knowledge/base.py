@@ -4,34 +4,34 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from knowledge.answerability import Model, mentions_child
 from knowledge.emergency import EmergencyDetector
 from knowledge.intents import IntentDetector
 from knowledge.loader import ARTICLES, load_articles
 from knowledge.memo import Recent
 from knowledge.model import Article
-from knowledge.normalize import t2s_table, use_t2s
+from knowledge.normalize import load_yaml, t2s_table, use_t2s
 from knowledge.retrieval import Hit, Retriever
+from knowledge.semantic import E5Small, Embedder, QueryEncoder, SemanticIndex, VectorStore, text_key
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).parent
 
-#: Below this the best article is not trusted at all (fallback); chosen with benchmarks/qa.py.
-FALLBACK_BELOW = 0.15
-#: Below this the user is asked to choose (clarify) instead of getting an answer.
-ANSWER_FROM = 0.2
-#: Long narratives (symptoms, history, then the question) spread their weight over many words, so
-#: their best scores run lower; from this many characters the cut-offs below apply instead.
-LONG_FROM = 60
-LONG_FALLBACK_BELOW = 0.10
-LONG_ANSWER_FROM = 0.13
-#: Runners-up within this ratio of the best are offered beside the answer ("did you mean").
-CLOSE_RATIO = 0.9
+#: Runners-up within this much of the best fused score are offered beside the answer ("did you mean").
+CLOSE_GAP = 0.004
+#: Choices offered when unsure lie within this much of the best.
+CHOICE_GAP = 0.03
+#: Candidates taken from each retriever before fusing.
+POOL = 10
 
 
 @dataclass(frozen=True)
@@ -50,15 +50,45 @@ class Decision:
         return self.hits[0] if self.hits else None
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What both retrievers found for a question, and the signals the answerability model weighs."""
+
+    ranked: tuple[Hit, ...]  # fused ranking, best first; Hit.score is the fused score
+    features: dict[str, float]
+    out_of_scope_reason: str  # the reason of the closest out-of-scope class
+
+
 class KnowledgeBase:
-    """Articles, their index, and the rules that decide when retrieval may answer."""
+    """Articles, their lexical and semantic indexes, and the model that decides when to answer."""
 
     def __init__(self, articles: list[Article], intents: IntentDetector | None = None,
-                 emergency: EmergencyDetector | None = None) -> None:
+                 emergency: EmergencyDetector | None = None, embedder: Embedder | None = None,
+                 store: VectorStore | None = None) -> None:
         self.articles = {a.id: a for a in articles}
+        self.ordered = list(articles)
+        self.position = {a.id: i for i, a in enumerate(self.ordered)}
+        topics = sorted({a.topic for a in self.ordered})
+        self.topic_codes = np.array([topics.index(a.topic) for a in self.ordered], dtype=np.int32)
         self.retriever = Retriever(articles)
         self.intents = intents or IntentDetector.default()
         self.emergency = emergency or EmergencyDetector.default()
+        self.model = Model.default()
+        embedder = embedder or E5Small()
+        self.encode = QueryEncoder(embedder)
+        store = store or VectorStore()
+        texts, owners = [], []
+        for index, article in enumerate(self.ordered):
+            for text in semantic_texts(article):
+                texts.append(text)
+                owners.append(index)
+        self.semantic = SemanticIndex(store.matrix(embedder, texts), owners, len(self.ordered))
+        classes = load_yaml("out_of_scope.yaml")
+        self.out_of_scope_reasons = [str(spec["reason"]) for spec in classes.values()]
+        examples = [(i, str(e)) for i, spec in enumerate(classes.values()) for e in spec["examples"]]
+        self.out_of_scope = SemanticIndex(store.matrix(embedder, [e for _, e in examples]),
+                                          [i for i, _ in examples], len(classes))
+        self.embedded = [text_key(embedder.name, t) for t in [*texts, *(e for _, e in examples)]]
         self.t2s = t2s_table()  # pickled with the index so a warm start skips zhconv
         self._decided: Recent[Decision] = Recent()
 
@@ -80,6 +110,15 @@ class KnowledgeBase:
             pass
         return build_cache(folder, cache_dir)
 
+    @classmethod
+    def refresh_vectors(cls, folder: Path = ARTICLES) -> tuple[int, int]:
+        """Embed every text the index needs into the shipped vector file, dropping stale ones: (added, kept)."""
+        store = VectorStore()
+        before = set(store.vectors)
+        kb = cls(load_articles(folder)[0], store=store)
+        store.save(keep=kb.embedded)
+        return len(set(kb.embedded) - before), len(set(kb.embedded))
+
     def get(self, article_id: str) -> Article | None:
         return self.articles.get(article_id)
 
@@ -94,16 +133,62 @@ class KnowledgeBase:
         out = self.intents.out_of_scope(text)
         if out is not None:
             return Decision("fallback", reason=out.reason)
-        hits = self.retriever.search(text, limit=5)
-        long = len(text) >= LONG_FROM
-        floor, answer_from = (LONG_FALLBACK_BELOW, LONG_ANSWER_FROM) if long else (FALLBACK_BELOW, ANSWER_FROM)
-        if not hits or hits[0].score < floor:
-            return Decision("fallback", tuple(hits), reason="unknown")
-        best = hits[0]
-        if best.score < answer_from:
-            return Decision("clarify", tuple(h for h in hits[:3] if h.score >= floor))
-        close = [h for h in hits[1:3] if h.score >= best.score * CLOSE_RATIO]
-        return Decision("answer", (best, *close))
+        evidence = self.evidence(text)
+        if evidence is None:
+            return Decision("fallback", reason="unknown")
+        best = evidence.ranked[0]
+        chance = self.model.probability(evidence.features)
+        if chance >= self.model.answer_from:
+            close = [h for h in evidence.ranked[1:3] if h.score >= best.score - CLOSE_GAP]
+            return Decision("answer", tuple(Hit(h.article, chance - (best.score - h.score), h.variant)
+                                            for h in (best, *close)))
+        choices = [h for h in evidence.ranked[:3] if h.score >= best.score - CHOICE_GAP]
+        if chance >= self.model.clarify_from and len(choices) > 1:
+            return Decision("clarify", tuple(Hit(h.article, chance, h.variant) for h in choices))
+        reason = evidence.out_of_scope_reason if evidence.features["out_of_scope_gap"] > 0 else "unknown"
+        return Decision("fallback", (Hit(best.article, chance, best.variant),), reason=reason)
+
+    def evidence(self, text: str) -> Evidence | None:
+        """Both rankings fused, and the answerability signals for the best article; None for an empty question."""
+        if not self.intents.clean(text).strip():
+            return None
+        query = self.encode(text)
+        semantic = self.semantic.best_per_owner(query)
+        lexical_hits = self.retriever.search(text, limit=POOL)
+        lexical = {h.article.id: h.score for h in lexical_hits}
+        pool = {int(i) for i in np.argpartition(-semantic, min(POOL, len(semantic) - 1))[:POOL]}
+        pool.update(self.position[h.article.id] for h in lexical_hits)
+        weight = self.model.lexical_weight
+        fused = sorted(((float(semantic[i]) + weight * lexical.get(self.ordered[i].id, 0.0), -i)
+                        for i in pool), reverse=True)
+        ranked = tuple(Hit(self.ordered[-i], score, self.ordered[-i].id) for score, i in fused[:5])
+        best_index = -fused[0][1]
+        best = ranked[0].article
+        best_semantic = float(semantic[best_index])
+        others = semantic[self.topic_codes != self.topic_codes[best_index]]
+        other_topic = float(others.max()) if others.size else -1.0
+        out_sims = self.out_of_scope.best_per_owner(query)
+        closest = int(np.argmax(out_sims))
+        features = {
+            "semantic": best_semantic,
+            "semantic_gap": best_semantic - other_topic,
+            "lexical": lexical.get(best.id, 0.0),
+            "lexical_best": lexical_hits[0].score if lexical_hits else 0.0,
+            "agree": float(bool(lexical_hits) and lexical_hits[0].article.id == best.id),
+            "out_of_scope_gap": float(out_sims[closest]) - best_semantic,
+            "known": self.retriever.known_share(text),
+            "child": float(mentions_child(text)),
+            "long": math.log(1 + len(text)),
+        }
+        return Evidence(ranked, features, self.out_of_scope_reasons[closest])
+
+
+def semantic_texts(article: Article) -> list[str]:
+    """What a question is compared with by meaning: the article's question variants, titles and keywords."""
+    texts = [q for qs in article.questions.values() for q in qs]
+    texts += [t for t in article.title.values() if t]
+    texts += ["，".join(ws) if lang == "zh" else ", ".join(ws) for lang, ws in article.keywords.items() if ws]
+    return texts
 
 
 def cache_path(folder: Path, cache_dir: Path) -> Path:

@@ -155,13 +155,12 @@ class Retriever:
             feats = {f for f in feats if not f.startswith("u:")}
         return feats
 
-    def search(self, text: str, limit: int = 5, exclude_doc: int | None = None) -> list[Hit]:
-        """Best articles for `text`, highest score first; scores lie between 0 and 1."""
-        query = self._features(self.normalize.content(text))
-        vocab, weights = self.vocab, self.weights
+    def _query(self, text: str) -> tuple[list[int], float]:
+        """The question's features the index knows (ids, in one fixed order) and the weight of those it does not."""
         known: list[int] = []
         unknown = 0.0
-        for feat in query:
+        vocab = self.vocab
+        for feat in self._features(self.normalize.content(text)):
             feat_id = vocab.get(feat)
             if feat_id is None:
                 # Words no article has still count against every article: an unknown domain term
@@ -169,9 +168,21 @@ class Retriever:
                 unknown += self.unknown_weight(feat)
             else:
                 known.append(feat_id)
+        known.sort()  # one order of summation (a set's order varies by process): the same scores to the last bit
+        return known, unknown
+
+    def known_share(self, text: str) -> float:
+        """How much of the question (by feature weight) any article speaks of at all; 0 for an empty one."""
+        known, unknown = self._query(text)
+        weight = sum(self.weights[f] for f in known)
+        return weight / (weight + unknown) if weight + unknown > 0 else 0.0
+
+    def search(self, text: str, limit: int = 5, exclude_doc: int | None = None) -> list[Hit]:
+        """Best articles for `text`, highest score first; scores lie between 0 and 1."""
+        known, unknown = self._query(text)
         if not known:
             return []
-        known.sort()  # one order of summation (a set's order varies by process): the same scores to the last bit
+        weights = self.weights
         q_weight = sum(weights[f] for f in known) + unknown
         overlap = _overlap(known, weights, self.post_offsets, self.post_docs)
         best: dict[int, tuple[float, int]] = {}

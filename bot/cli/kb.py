@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     gaps.add_argument("--limit", type=int, default=30)
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(func=gaps_cmd)
+    embed = ksub.add_parser("embed", help="refresh the shipped sentence vectors of every article text")
+    embed.set_defaults(func=embed_cmd)
 
 
 def check_cmd(args: argparse.Namespace) -> int:
@@ -40,6 +42,15 @@ def check_cmd(args: argparse.Namespace) -> int:
     count = len(load_articles()[0])
     print(f"{count} articles, {len(problems)} problems")
     return 1 if problems else 0
+
+
+def embed_cmd(args: argparse.Namespace) -> int:
+    from knowledge.base import KnowledgeBase
+    from knowledge.semantic import VECTORS
+
+    added, kept = KnowledgeBase.refresh_vectors()
+    print(f"{VECTORS.name}: {kept} text vectors, {added} newly embedded")
+    return 0
 
 
 def list_cmd(args: argparse.Namespace) -> int:

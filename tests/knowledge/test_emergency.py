@@ -57,7 +57,8 @@ CLASSES: dict[str, list[str]] = {
     ],
     "not_breathing": [
         "刚生下来的宝宝哭的时候嘴唇有点紫，会是什么原因", "宝宝嘴唇紫紫的是怎么回事", "娃的嘴巴周围发青",
-        "孩子一哭就背过气去，脸都黑了", "宝宝哭着哭着就没气了，脸发紫", "孩子鼻翼一扇一扇的，喘得很厉害",
+        "孩子一哭就背过气去，脸都黑了", "娃哭得抽过去了，嘴唇乌紫",
+        "宝宝哭着哭着就没气了，脸发紫", "孩子鼻翼一扇一扇的，喘得很厉害",
         "宝宝吸气的时候锁骨那里凹下去", "孩子呼吸很费劲", "my baby's lips look blue",
         "he holds his breath when crying and turns blue", "baby's nostrils flaring and ribs sucking in",
     ],
@@ -68,7 +69,8 @@ CLASSES: dict[str, list[str]] = {
     "poisoning": [
         "孩子误吞异物了怎么办", "宝宝吞了一颗玻璃珠", "一岁半的娃把一整瓶维生素软糖吃了",
         "孩子偷吃了十几粒钙片", "宝宝误服了感冒药", "孩子把妈妈的药吃了", "宝宝吞下一枚硬币会一直留在肚子里吗",
-        "孩子误吞了小螺丝多久会拉出来", "娃自己打开药瓶吃了好多片", "给宝宝喂错药了",
+        "孩子误吞了小螺丝多久会拉出来", "娃自己打开药瓶吃了好多片", "给宝宝喂错药了", "宝宝一下子吃了6粒维生素AD",
+        "孩子捡到一颗药片吃了",
         "my toddler swallowed a coin", "she ate a handful of vitamin gummies",
         "he got into the medicine cabinet and took some tablets",
     ],
@@ -88,7 +90,8 @@ CLASSES: dict[str, list[str]] = {
         "满月宝宝蔫蔫的", "my 3-week-old is lethargic and not feeding",
     ],
     "fever_listless": [
-        "孩子发烧一直睡觉，要紧吗", "娃烧到39度，蔫蔫的", "小孩发热精神很差", "宝宝高烧没精神怎么回事",
+        "孩子发烧一直睡觉，要紧吗", "娃烧到39度，蔫蔫的", "摸着额头滚烫，叫他也不理人",
+        "小孩发热精神很差", "宝宝高烧没精神怎么回事",
         "退烧药吃了，还是发烧一直昏昏沉沉", "my toddler has a fever and is very listless",
         "fever and she is really hard to wake",
     ],
@@ -98,17 +101,18 @@ CLASSES: dict[str, list[str]] = {
     ],
     "stool_blood": [
         "三个月宝宝大便里有血丝", "宝宝拉血了", "孩子便血怎么办", "宝宝拉的屎带血是什么原因",
-        "宝宝大便像果酱一样", "宝宝拉出来的是黑色柏油样大便", "新生儿大便是紫色的",
+        "宝宝大便像果酱一样", "九个月娃拉肚子还带血", "宝宝拉出来的是黑色柏油样大便", "新生儿大便是紫色的",
         "blood in my baby's poo", "my baby has bloody stools",
     ],
     "jaundice": [
         "宝宝黄疸，手心脚心都黄了", "新生儿黄疸还特别嗜睡", "宝宝皮肤发黄，大便是灰白色的",
-        "二十天的宝宝大便发白", "黄疸宝宝不肯吃奶", "my newborn's palms and soles are yellow",
+        "二十天的宝宝大便发白", "黄疸宝宝不肯吃奶", "宝宝黄胆，这两天特别嗜睡", "孩子眼睛发黄，大便颜色很浅",
+        "my newborn's palms and soles are yellow",
         "jaundiced baby with pale stools",
     ],
-    "no_urine": ["出生5天的宝宝2天没尿了", "宝宝一整天都没尿尿", "新生儿尿不湿一天都是干的",
+    "no_urine": ["出生5天的宝宝2天没尿了", "宝宝一整天都没尿尿", "新生儿尿不湿一天都是干的", "宝宝出生后到现在还没尿过",
                  "my newborn has had no wet nappies for a day"],
-    "vomiting": ["宝宝吐了绿色的水", "孩子呕吐物是黄绿色的", "宝宝反复呕吐，脸色发灰",
+    "vomiting": ["宝宝吐了绿色的水", "孩子呕吐物是黄绿色的", "宝宝反复呕吐，脸色发灰", "二十多天的宝宝喷射状吐奶",
                  "my baby is vomiting green bile"],
     "facility_injury": [
         "孩子在托育园摔骨折了，老师没送医院", "宝宝在幼儿园磕破头流了很多血，园里也没带去就医",
@@ -116,12 +120,12 @@ CLASSES: dict[str, list[str]] = {
     ],
     "fetal_movement": [
         "怀孕34周，这两天胎动比以前少了", "孕晚期胎动突然减少是怎么回事", "快生了，今天一上午没感觉到胎动",
-        "孕8个月胎动不明显了", "I'm 36 weeks pregnant and the baby isn't moving as much",
+        "孕8个月胎动不明显了", "今天一天都没怎么感觉到胎动", "I'm 36 weeks pregnant and the baby isn't moving as much",
         "reduced fetal movements at 33 weeks",
     ],
     "crisis": [
         "带孩子太累了，我真的不想活了", "产后每天都觉得活着没意思", "我有时候想死，孩子怎么办",
-        "单位不给产假，我都想轻生了", "I don't want to live anymore, the baby won't stop crying",
+        "单位不给产假，我都想轻生了", "真想一死了之", "I don't want to live anymore, the baby won't stop crying",
         "sometimes I want to kill myself",
     ],
 }
@@ -150,6 +154,10 @@ NOT_EMERGENCY = [
     "三个多月的宝宝厌奶怎么办", "新生儿手脚发紫正常吗", "宝宝脸上有一块青紫是磕的",
     "宝宝满月了能出门吗", "怀孕多少周开始有胎动", "胎动一般什么时候最明显",
     "今天带娃累死了", "想死你了宝贝", "孩子在幼儿园摔了一跤，老师给擦了药，没什么事",
+    "夏天宝宝身上很热要开空调吗", "宝宝手心热是不是发烧", "孕期腿抽筋怎么办", "宝宝睡觉时突然抖一下",
+    "宝宝睡觉翻白眼正常吗", "热性惊厥会遗传吗", "高热惊厥怎么预防", "新生儿吞了羊水怎么办", "宝宝吞咽困难",
+    "宝宝大便绿色正常吗", "新生儿黄疸高怎么办", "宝宝尿黄是上火吗", "宝宝吃了药吐了要不要补", "胎动频繁是怎么回事",
+    "笑死我了，宝宝会叫妈妈了", "烦死了，宝宝一直哭", "孩子死活不肯睡觉", "宝宝打完疫苗发烧38.5，精神还行",
     "what temperature is a fever for a toddler", "how do I stop my baby choking on food",
     "is it normal for a newborn to sleep a lot", "when do babies start moving in the womb",
 ]

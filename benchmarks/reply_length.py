@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.engine.engine import Engine  # noqa: E402
+from bot.engine.engine import CHILD_AGE, Engine  # noqa: E402
 from bot.engine.types import Inbound, InboundKind, State  # noqa: E402
 from bot.i18n import default_catalog  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -38,7 +38,7 @@ async def replies(eng: Engine, lang: str, age: int | None) -> dict[str, str]:
     for article_id in sorted(eng.kb.articles):
         state = State(lang=lang, lang_set=True)
         if age is not None:
-            state.memory["child_age_months"] = age
+            state.memory[CHILD_AGE] = age
         got, _ = await eng.handle(Inbound(InboundKind.BUTTON, text=f"a:{article_id}"), state)
         out[article_id] = "\n\n".join(r.text for r in got)
     return out

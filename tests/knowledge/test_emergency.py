@@ -158,6 +158,10 @@ NOT_EMERGENCY = [
     "宝宝睡觉翻白眼正常吗", "热性惊厥会遗传吗", "高热惊厥怎么预防", "新生儿吞了羊水怎么办", "宝宝吞咽困难",
     "宝宝大便绿色正常吗", "新生儿黄疸高怎么办", "宝宝尿黄是上火吗", "宝宝吃了药吐了要不要补", "胎动频繁是怎么回事",
     "笑死我了，宝宝会叫妈妈了", "烦死了，宝宝一直哭", "孩子死活不肯睡觉", "宝宝打完疫苗发烧38.5，精神还行",
+    "宝宝鼻屎里带血丝", "新生儿第一天只尿了一次正常吗", "宝宝睡觉会不会被被子捂住口鼻", "新生儿鼻塞呼哧呼哧的",
+    "一个多月的宝宝打嗝，不哭不闹的", "his tooth turned grey after he fell", "is this toy small enough to choke on",
+    "my baby sometimes chokes on milk", "can a high fever cause a seizure",
+    "my newborn girl has a little blood in her nappy",
     "what temperature is a fever for a toddler", "how do I stop my baby choking on food",
     "is it normal for a newborn to sleep a lot", "when do babies start moving in the womb",
 ]

@@ -123,6 +123,12 @@ CLASSES: dict[str, list[str]] = {
         "孕8个月胎动不明显了", "今天一天都没怎么感觉到胎动", "I'm 36 weeks pregnant and the baby isn't moving as much",
         "reduced fetal movements at 33 weeks",
     ],
+    "pregnancy_warning": ["孕36周下身流血了", "羊水破了要马上去医院吗", "怀孕七个月突然头痛眼花",
+                          "my waters broke at 35 weeks"],
+    "foreign_body": ["娃把一粒花生米塞进鼻孔里了", "小飞虫钻进孩子耳朵里了", "洗洁精溅进宝宝眼睛里",
+                     "my toddler pushed a pea up his nose"],
+    "groin": ["宝宝的疝气鼓出来揉不回去了，一直哭", "男宝阴囊突然肿起来发紫",
+              "his hernia won't go back in and it's hard"],
     "crisis": [
         "带孩子太累了，我真的不想活了", "产后每天都觉得活着没意思", "我有时候想死，孩子怎么办",
         "单位不给产假，我都想轻生了", "真想一死了之", "I don't want to live anymore, the baby won't stop crying",
@@ -130,7 +136,7 @@ CLASSES: dict[str, list[str]] = {
     ],
 }
 DOCTOR_NOW = {"infant_fever", "infant_unwell", "fever_listless", "infant_breathing", "stool_blood", "jaundice",
-              "no_urine", "vomiting", "facility_injury", "fetal_movement"}
+              "no_urine", "vomiting", "facility_injury", "fetal_movement", "pregnancy_warning", "foreign_body", "groin"}
 
 NOT_EMERGENCY = [
     "产假有多少天", "宝宝发烧38度怎么办", "热性惊厥是什么", "怎么预防孩子误吞电池",
@@ -158,6 +164,7 @@ NOT_EMERGENCY = [
     "宝宝睡觉翻白眼正常吗", "热性惊厥会遗传吗", "高热惊厥怎么预防", "新生儿吞了羊水怎么办", "宝宝吞咽困难",
     "宝宝大便绿色正常吗", "新生儿黄疸高怎么办", "宝宝尿黄是上火吗", "宝宝吃了药吐了要不要补", "胎动频繁是怎么回事",
     "笑死我了，宝宝会叫妈妈了", "烦死了，宝宝一直哭", "孩子死活不肯睡觉", "宝宝打完疫苗发烧38.5，精神还行",
+    "怀孕期间牙龈出血怎么办", "宝宝耳朵进水了", "宝宝疝气怎么办", "新生儿体温36度正常吗", "宝宝的痰都咽下去了",
     "宝宝鼻屎里带血丝", "新生儿第一天只尿了一次正常吗", "宝宝睡觉会不会被被子捂住口鼻", "新生儿鼻塞呼哧呼哧的",
     "一个多月的宝宝打嗝，不哭不闹的", "his tooth turned grey after he fell", "is this toy small enough to choke on",
     "my baby sometimes chokes on milk", "can a high fever cause a seizure",

@@ -88,7 +88,7 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
     kb = kb or KnowledgeBase.load(cache_dir=cache_dir)
     catalog = default_catalog()
     services: dict[str, Any] = {"share": ShareService(db)}
-    engine = Engine(kb, catalog, build_flows(settings, db, kb, services))
+    engine = Engine(kb, catalog, build_flows(settings, db, kb, services), public_url=settings.public_url)
     return Tuoyu(settings, db, kb, catalog, engine, Conversations(db, engine), services)
 
 

@@ -35,7 +35,10 @@ class ArticleSource:
 
 @dataclass(frozen=True)
 class RedFlag:
-    """A sign to see a doctor for; `months` = [from, to) when it concerns only children of those ages.
+    """A sign to see a doctor for; `months` = [from, to] when it concerns only children of those ages.
+
+    Both ends are inclusive: parents round ages ("3个月" may be 2½ or 3½), so a child at the
+    boundary still sees the flag, whose text says the exact age it is for.
 
     In YAML a plain string (every age) or `{text: ..., months: [from, to]}` with either end null for open.
     `str()` is the text, so pages that list flags need not know about ages.
@@ -52,7 +55,7 @@ class RedFlag:
         if self.months is None or age_months is None:
             return True
         low, high = self.months
-        return (low is None or age_months >= low) and (high is None or age_months < high)
+        return (low is None or age_months >= low) and (high is None or age_months <= high)
 
     @classmethod
     def from_raw(cls, raw: Any) -> RedFlag:

@@ -10,25 +10,30 @@ import logging
 from collections.abc import Iterable
 
 from bot.engine.flow import Flow, Turn
-from bot.engine.render import article_reply
+from bot.engine.render import article_reply, emergency_buttons
 from bot.engine.types import Button, Inbound, InboundKind, Reply, State
 from bot.i18n import Catalog, normalize_lang, written_language
+from knowledge.ages import child_age_months
 from knowledge.base import KnowledgeBase
 from knowledge.emergency import Emergency
+from knowledge.model import Article
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
 MAX_ANSWERS = 2  # one message asking several things gets at most this many articles
+CHILD_AGE = "child_age_months"  # state.memory key: the age (months) the parent last gave
 GUIDE_PAYLOAD = "g-"
 
 
 class Engine:
     """Stateless over chats: all memory is in the `State` passed in and returned."""
 
-    def __init__(self, kb: KnowledgeBase, catalog: Catalog, flows: Iterable[Flow] = ()) -> None:
+    def __init__(self, kb: KnowledgeBase, catalog: Catalog, flows: Iterable[Flow] = (),
+                 public_url: str | None = None) -> None:
         self.kb = kb
         self.catalog = catalog
+        self.public_url = public_url  # answers link to their guide page there; None: no link
         self.flows = {f.name: f for f in flows}
         self.by_prefix = {f.prefix: f for f in self.flows.values()}
         self.by_command = {c: f for f in self.flows.values() for c in f.commands}
@@ -52,6 +57,8 @@ class Engine:
             if len(inbound.text) > MAX_TEXT:
                 return [self._info(turn, "too_long", limit=MAX_TEXT)]
             turn.emergency = self.kb.emergency.detect(inbound.text)
+            if (age := child_age_months(inbound.text)) is not None:
+                state.memory[CHILD_AGE] = age  # red flags fit this child from now on
         if inbound.kind is InboundKind.COMMAND:
             return await self._command(turn)
         if inbound.kind is InboundKind.BUTTON:
@@ -78,8 +85,9 @@ class Engine:
             decision = self.kb.decide(text)
             reply = self._emergency(turn, turn.emergency)
             if decision.kind == "answer":
-                reply.buttons = [Button(str(h.article.text("title", turn.lang)), f"a:{h.article.id}")
-                                 for h in decision.hits[:2]]
+                shown = {b.data for b in reply.buttons}  # the CPR button stays first
+                reply.buttons += [Button(str(h.article.text("title", turn.lang)), f"a:{h.article.id}")
+                                  for h in decision.hits[:2] if f"a:{h.article.id}" not in shown]
             return [reply]
         intent = self.kb.intents.intent(text)
         if intent == "smalltalk":
@@ -104,8 +112,7 @@ class Engine:
         if len(found) < 2:
             return []
         turn.state.last_candidates = []
-        return [article_reply(self.kb.articles[a], turn.lang, self.catalog, self.kb, score)
-                for a, score in list(found.items())[:MAX_ANSWERS]]
+        return [self._article(turn, self.kb.articles[a], score) for a, score in list(found.items())[:MAX_ANSWERS]]
 
     def ask(self, turn: Turn, text: str) -> Reply:
         """Answer from the knowledge base, offer up to 3 choices, or fall back honestly."""
@@ -113,7 +120,7 @@ class Engine:
         lang = turn.lang
         if decision.kind == "answer" and decision.best:
             turn.state.last_candidates = []
-            reply = article_reply(decision.best.article, lang, self.catalog, self.kb, decision.best.score)
+            reply = self._article(turn, decision.best.article, decision.best.score)
             close = [Button(str(h.article.text("title", lang)), f"a:{h.article.id}") for h in decision.hits[1:]]
             if close:  # a near tie: answer the best, offer the others first
                 reply.buttons = (close + [b for b in reply.buttons if b not in close])[:4]
@@ -148,7 +155,7 @@ class Engine:
             article = self.kb.get(parse_guide_payload(args)[0])
             if article:
                 state.leave()
-                return [article_reply(article, turn.lang, self.catalog, self.kb)]
+                return [self._article(turn, article)]
         if name in ("start", "menu"):
             state.leave()
             return [Reply(kind="smalltalk", text=turn.t("welcome"), buttons=self._menu_buttons(turn), score=1.0)]
@@ -181,7 +188,7 @@ class Engine:
             if article is None:
                 return [self.ask(turn, "")]
             turn.state.last_candidates = []
-            return [article_reply(article, turn.lang, self.catalog, self.kb)]
+            return [self._article(turn, article)]
         if prefix == "cmd":
             if value == "ask":
                 return [self._info(turn, "ask_prompt")]
@@ -207,10 +214,16 @@ class Engine:
         text = turn.t("smalltalk_thanks") if thanks else turn.t("welcome")
         return Reply(kind="smalltalk", text=text, buttons=[] if thanks else self._menu_buttons(turn), score=1.0)
 
+    def _article(self, turn: Turn, article: Article, score: float = 1.0) -> Reply:
+        """The article as this chat's answer: its language, its child's age, a link to the guide page."""
+        return article_reply(article, turn.lang, self.catalog, self.kb, score,
+                             age_months=turn.state.memory.get(CHILD_AGE), public_url=self.public_url)
+
     def _emergency(self, turn: Turn, emergency: Emergency) -> Reply:
         header = turn.t("emergency_header", call=emergency.call)
         steps = turn.t(f"emergency_{emergency.category}")
         return Reply(kind="emergency", text=f"{header}\n{steps}", score=1.0,
+                     buttons=emergency_buttons(steps, turn.lang, self.catalog, self.kb),
                      data={"category": emergency.category, "call": emergency.call})
 
     def _info(self, turn: Turn, key: str, **values: object) -> Reply:

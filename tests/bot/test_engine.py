@@ -10,8 +10,8 @@ async def test_question_gets_sourced_answer() -> None:
     chat = Transcript()
     [reply] = await chat.say("产假有多少天？")
     assert reply.kind == "answer" and reply.article == "leave_maternity_national"
-    assert "98" in reply.text and "国务院令第619号" in reply.text and "2026-11-29" in reply.text
-    assert reply.sources and reply.buttons[0].data == "a:leave_paternity_gansu"
+    assert "98" in reply.text and "来源：国务院" in reply.text and "2026-11-29" in reply.text
+    assert "国务院令第619号" in reply.sources[0].title and reply.buttons[0].data == "a:leave_paternity_gansu"
 
 
 async def test_two_questions_in_one_message_get_both_answers_in_order() -> None:

@@ -13,6 +13,11 @@ from knowledge.normalize import Normalizer, load_yaml
 MIN_QUESTION = 4
 
 
+def _pattern(rule: str | dict) -> str:
+    """An out-of-scope rule is a pattern (its name is the reason) or {reason, pattern}."""
+    return rule if isinstance(rule, str) else str(rule["pattern"])
+
+
 def _any(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
@@ -32,7 +37,8 @@ class IntentDetector:
         self.facility_not = _any(table["facility_not"])
         self.complaint = _any(table["complaint"])
         self.complaint_not = _any(table["complaint_not"])
-        self.medical = [(name, re.compile(p)) for name, p in table["out_of_scope"].items()]
+        self.medical = [(name if isinstance(rule, str) else rule["reason"], re.compile(_pattern(rule)))
+                        for name, rule in table["out_of_scope"].items()]
         self.unrelated = _any(table["unrelated"])
         self.childcare = re.compile(table["childcare_markers"])
         self.question_breaks = re.compile(table["question_breaks"])

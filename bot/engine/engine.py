@@ -135,7 +135,7 @@ class Engine:
             return Reply(kind="clarify", text=text_out, buttons=buttons, candidates=[h.article.id for h in hits],
                          score=hits[0].score)
         key = {"adult": "fallback_medical", "dose": "fallback_medical", "diagnosis": "fallback_medical",
-               "unrelated": "fallback_unrelated"}.get(decision.reason, "fallback_unknown")
+               "unrelated": "fallback_unrelated", "older_child": "fallback_unrelated"}.get(decision.reason, "fallback_unknown")
         score = decision.best.score if decision.best else 0.0
         return Reply(kind="fallback", text=turn.t(key), buttons=self._menu_buttons(turn), score=score,
                      data={"reason": decision.reason})

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import itertools
 import json
 import re
 import sys
@@ -40,6 +41,7 @@ from knowledge.memo import Recent  # noqa: E402
 EVAL = ROOT.parent / "shared" / "eval"
 OUT = ROOT / "knowledge" / "data" / "answerability.yaml"
 LEXICAL_WEIGHTS = (0.0, 0.02, 0.05)
+CUE_WEIGHTS = (0.0, 0.01, 0.02, 0.03)
 #: L2 penalty of the logistic fit, on standardised features.
 PENALTY = 1.0
 
@@ -102,7 +104,7 @@ class Study:
         self.engine = Engine(self.kb, default_catalog())
         self.judge = scorer().judge
         self.accept = scorer().ACCEPT
-        self.signals: dict[float, list[tuple[np.ndarray, int] | None]] = {}
+        self.signals: dict[tuple[float, float], list[tuple[np.ndarray, int] | None]] = {}
 
     def use(self, model: Model) -> None:
         self.kb.model = model
@@ -120,23 +122,23 @@ class Study:
             any(m.lower() in text.lower() for m in item.split("|")) for item in row.get("must_mention", []))
         return int(ok)
 
-    def collect(self, weight: float) -> list[tuple[np.ndarray, int] | None]:
-        if weight not in self.signals:
-            self.use(Model(0, {}, 1, 1, weight))
+    def collect(self, weights: tuple[float, float]) -> list[tuple[np.ndarray, int] | None]:
+        if weights not in self.signals:
+            self.use(Model(0, {}, 1, 1, *weights))
             out: list[tuple[np.ndarray, int] | None] = []
             for row in self.rows:
                 evidence = self.kb.evidence(row["text"])
                 label = self.label(row, evidence.ranked[0].article) if evidence else None
                 out.append(None if evidence is None or label is None else
                            (np.array([evidence.features[f] for f in FEATURES]), label))
-            self.signals[weight] = out
-        return self.signals[weight]
+            self.signals[weights] = out
+        return self.signals[weights]
 
     def fit(self, members: Sequence[int]) -> Model:
         """Coefficients, threshold and lexical weight that pass the most of `members`."""
         best: tuple[int, Model] | None = None
-        for weight in LEXICAL_WEIGHTS:
-            data = [self.collect(weight)[i] for i in members]
+        for weights in itertools.product(LEXICAL_WEIGHTS, CUE_WEIGHTS):
+            data = [self.collect(weights)[i] for i in members]
             kept = [(i, d) for i, d in zip(members, data, strict=True) if d is not None]
             x = np.array([d[0] for _, d in kept])
             y = np.array([d[1] for _, d in kept], dtype=float)
@@ -148,7 +150,7 @@ class Study:
                 answered = chance >= threshold
                 passed = int(((answered & (y == 1)) | (~answered & declines)).sum())
                 model = Model(intercept, dict(zip(FEATURES, map(float, coef), strict=True)),
-                              round(float(threshold), 2), round(float(threshold) - 0.1, 2), weight)
+                              round(float(threshold), 2), round(float(threshold), 2), *weights)
                 if best is None or passed > best[0]:
                     best = (passed, model)
         assert best is not None

@@ -50,6 +50,7 @@ class Model:
     answer_from: float  # answer at or above this probability
     clarify_from: float  # offer choices at or above this (when the choices are plausible), else decline
     lexical_weight: float  # ranking: semantic cosine + this × lexical score
+    cue_weight: float  # ranking: + this for articles of a topic the question's words name (data/topic_cues.yaml)
 
     def probability(self, features: Mapping[str, float]) -> float:
         z = self.intercept + sum(self.coefficients.get(name, 0.0) * features[name] for name in FEATURES)
@@ -63,9 +64,10 @@ class Model:
     @classmethod
     def from_dict(cls, raw: Mapping) -> Model:
         return cls(float(raw["intercept"]), {k: float(v) for k, v in raw["coefficients"].items()},
-                   float(raw["answer_from"]), float(raw["clarify_from"]), float(raw["lexical_weight"]))
+                   float(raw["answer_from"]), float(raw["clarify_from"]), float(raw["lexical_weight"]),
+                   float(raw["cue_weight"]))
 
     def to_dict(self) -> dict:
         return {"intercept": self.intercept, "coefficients": dict(self.coefficients),
                 "answer_from": self.answer_from, "clarify_from": self.clarify_from,
-                "lexical_weight": self.lexical_weight}
+                "lexical_weight": self.lexical_weight, "cue_weight": self.cue_weight}

@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import pickle
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from knowledge.intents import IntentDetector
 from knowledge.loader import ARTICLES, load_articles
 from knowledge.memo import Recent
 from knowledge.model import Article
-from knowledge.normalize import load_yaml, t2s_table, use_t2s
+from knowledge.normalize import fold, load_yaml, t2s_table, use_t2s
 from knowledge.retrieval import Hit, Retriever
 from knowledge.semantic import E5Small, Embedder, QueryEncoder, SemanticIndex, VectorStore, text_key
 
@@ -70,6 +71,8 @@ class KnowledgeBase:
         self.position = {a.id: i for i, a in enumerate(self.ordered)}
         topics = sorted({a.topic for a in self.ordered})
         self.topic_codes = np.array([topics.index(a.topic) for a in self.ordered], dtype=np.int32)
+        self.cues = [(re.compile(pattern), np.array([a.topic == topic for a in self.ordered]))
+                     for topic, pattern in load_yaml("topic_cues.yaml").items()]
         self.retriever = Retriever(articles)
         self.intents = intents or IntentDetector.default()
         self.emergency = emergency or EmergencyDetector.default()
@@ -152,14 +155,20 @@ class KnowledgeBase:
         """Both rankings fused, and the answerability signals for the best article; None for an empty question."""
         if not self.intents.clean(text).strip():
             return None
-        query = self.encode(text)
+        query = self.encode(without_ages(text))
         semantic = self.semantic.best_per_owner(query)
+        folded = fold(text)
+        cued = np.zeros(len(self.ordered), dtype=bool)
+        for pattern, members in self.cues:
+            if pattern.search(folded):
+                cued |= members
+        ranking = semantic + self.model.cue_weight * cued
         lexical_hits = self.retriever.search(text, limit=POOL)
         lexical = {h.article.id: h.score for h in lexical_hits}
-        pool = {int(i) for i in np.argpartition(-semantic, min(POOL, len(semantic) - 1))[:POOL]}
+        pool = {int(i) for i in np.argpartition(-ranking, min(POOL, len(ranking) - 1))[:POOL]}
         pool.update(self.position[h.article.id] for h in lexical_hits)
         weight = self.model.lexical_weight
-        fused = sorted(((float(semantic[i]) + weight * lexical.get(self.ordered[i].id, 0.0), -i)
+        fused = sorted(((float(ranking[i]) + weight * lexical.get(self.ordered[i].id, 0.0), -i)
                         for i in pool), reverse=True)
         ranked = tuple(Hit(self.ordered[-i], score, self.ordered[-i].id) for score, i in fused[:5])
         best_index = -fused[0][1]
@@ -181,6 +190,17 @@ class KnowledgeBase:
             "long": math.log(1 + len(text)),
         }
         return Evidence(ranked, features, self.out_of_scope_reasons[closest])
+
+
+#: A child's age as parents write it ("9个月的", "1岁半", "十八天"): it says who, not what is asked, and in a
+#: sentence embedding it pulls the question toward articles about that age (milestones, check-ups).
+_AGE = re.compile(r"(\d+(\.\d+)?|[半一二两三四五六七八九十]+)\s*(个多月|个半月|个月|多月|月龄|月大|周岁|岁半|岁多|岁|周|天)(大的|大|的|了|多)?")
+
+
+def without_ages(text: str) -> str:
+    """The question with ages cut out, unless little would be left of it."""
+    stripped = _AGE.sub("", fold(text)) if os.environ.get("TUOYU_KEEP_AGES") is None else text
+    return stripped if len(stripped.strip()) >= 4 else text
 
 
 def semantic_texts(article: Article) -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from knowledge.memo import Recent
-from knowledge.normalize import Normalizer, load_yaml
+from knowledge.normalize import Normalizer, fold, load_yaml
 
 #: Characters (after cleaning) a part of a message needs to count as a question of its own.
 MIN_QUESTION = 4
@@ -35,6 +35,8 @@ class IntentDetector:
         self.smalltalk = re.compile("^(?:" + "|".join(table["smalltalk"]["whole"]) + ")$")
         self.facility = _any(table["facility_search"])
         self.facility_not = _any(table["facility_not"])
+        self.complaint_story = re.compile(table["complaint_story"]["pattern"])
+        self.complaint_story_from = int(table["complaint_story"]["min_length"])
         self.complaint = _any(table["complaint"])
         self.complaint_not = _any(table["complaint_not"])
         self.medical = [(name if isinstance(rule, str) else rule["reason"], re.compile(_pattern(rule)))
@@ -62,6 +64,8 @@ class IntentDetector:
             return "complaint"
         if self.facility.search(cleaned) and not self.facility_not.search(cleaned):
             return "facility_search"
+        if len(raw) >= self.complaint_story_from and self.complaint_story.search(fold(text)):
+            return "complaint"
         return None
 
     def out_of_scope(self, text: str) -> OutOfScope | None:

@@ -220,8 +220,16 @@ def test_only_the_words_around_a_mention_decide_whether_it_is_happening(
 
 def test_hearsay_never_hides_the_highest_risk_signs(detector: EmergencyDetector) -> None:
     assert detector.detect("看到新闻说孩子从楼上掉下来了，很后怕") is None
-    found = detector.detect("听说别人家孩子出过事，我家宝宝现在被果冻噎住了")
+    found = detector.detect("看到新闻里有孩子出事，我家宝宝现在被果冻噎住了")
     assert found is not None and found.category == "choking"
+
+
+@pytest.mark.parametrize("text", [
+    "听说发烧抽风会烧坏脑子，我家娃刚才就抽搐了", "和别人家小孩一起玩，从滑梯上摔下来磕到头，回家吐了",
+    "网上说黄疸到手心就要去医院，我家宝宝手心也黄了",
+])
+def test_a_parent_quoting_what_they_heard_still_describes_their_child(detector: EmergencyDetector, text: str) -> None:
+    assert detector.detect(text) is not None, text
 
 
 def test_every_category_and_tier_has_its_message_in_both_languages(detector: EmergencyDetector) -> None:

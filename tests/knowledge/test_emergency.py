@@ -211,7 +211,8 @@ def test_questions_about_a_topic_are_not_emergencies(detector: EmergencyDetector
     ("孩子抽搐了", True), ("打完疫苗孩子会抽搐吗", False), ("孩子没有抽搐", False),  # feared, denied
     ("两个月宝宝发烧", True), ("两个月宝宝没发烧", False),
     ("宝宝抽搐了，以后怎么预防", True),  # a later "预防" does not undo the sign described first
-    ("孩子以前抽搐过", False), ("孩子抽搐了会怎么样", True), ("宝宝噎到了怎么急救", True),
+    ("孩子以前抽搐过", False), ("半小时以前吞了一颗磁力珠", True),  # a recent time is not the past
+    ("孩子抽搐了会怎么样", True), ("宝宝噎到了怎么急救", True),
 ])
 def test_only_the_words_around_a_mention_decide_whether_it_is_happening(
         detector: EmergencyDetector, text: str, real: bool) -> None:

@@ -7,12 +7,11 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from complaints import passwords
 from complaints import tracking as tn
 from complaints.errors import Forbidden, Invalid, NotFound, Throttled
 from complaints.lifecycle import CLOSED, REOPEN_WINDOW, SIMILAR_WINDOW, Status, check_transition, deadlines, local
@@ -54,7 +53,6 @@ class ComplaintService:
         self.base_table = table or default_table()
         self.clock = clock
         self.wake = wake
-        self.hasher = PasswordHasher()
 
     # ---- routing -------------------------------------------------------------------------------
 
@@ -317,30 +315,35 @@ class ComplaintService:
         office = self.base_table.office_by_code(office_code)
         if office is None:
             raise Invalid(f"unknown office {office_code!r} (e.g. health.chengguan, market_regulation.city)")
+        password_hash = await passwords.hashed(password) if password else None
         async with self.db.session() as s:
             if (await s.execute(select(Staff).where(Staff.name == name))).scalar() is not None:
                 raise Invalid(f"staff {name!r} already exists")
             row = Staff(name=name, office_code=office.code, telegram_chat=telegram_chat, email=email, active=True,
-                        password_hash=self.hasher.hash(password) if password else None, created_at=self.clock())
+                        password_hash=password_hash, created_at=self.clock())
             s.add(row)
             s.add(AuditLog(actor=SYSTEM, action="staff_add", at=self.clock(), detail={"name": name,
                                                                                       "office": office.code}))
         return self._staff_view(row)
 
     async def authenticate(self, name: str, password: str) -> StaffView:
-        """The staff member when the password matches; Forbidden otherwise (dashboard login)."""
+        """The staff member when the password matches; Forbidden otherwise (dashboard login).
+
+        The argon2 check runs in `passwords`' pool between two short transactions: no connection is held while
+        it runs, and an unknown name takes as long as a known one.
+        """
         async with self.db.session() as s:
             row = (await s.execute(select(Staff).where(Staff.name == name, Staff.active))).scalar()
-            if row is None or not row.password_hash:
-                raise Forbidden("wrong name or password")
-            try:
-                self.hasher.verify(row.password_hash, password)
-            except (VerificationError, InvalidHashError) as exc:
-                raise Forbidden("wrong name or password") from exc
-            if self.hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = self.hasher.hash(password)
+            stored = row.password_hash if row is not None else None
+        if not await passwords.matches(stored, password) or row is None or stored is None:
+            raise Forbidden("wrong name or password")
+        rehashed = await passwords.hashed(password) if passwords.needs_rehash(stored) else None
+        async with self.db.session() as s:
+            if rehashed:
+                await s.execute(update(Staff).where(Staff.id == row.id, Staff.password_hash == stored)
+                                .values(password_hash=rehashed))
             s.add(AuditLog(actor=name, action="login", at=self.clock(), detail={}))
-            return self._staff_view(row)
+        return self._staff_view(row)
 
     async def staff(self, name: str) -> StaffView:
         async with self.db.session() as s:

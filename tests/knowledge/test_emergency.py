@@ -69,12 +69,14 @@ CLASSES: dict[str, list[str]] = {
     "poisoning": [
         "孩子误吞异物了怎么办", "宝宝吞了一颗玻璃珠", "一岁半的娃把一整瓶维生素软糖吃了",
         "孩子偷吃了十几粒钙片", "宝宝误服了感冒药", "孩子把妈妈的药吃了", "宝宝吞下一枚硬币会一直留在肚子里吗",
-        "孩子误吞了小螺丝多久会拉出来", "娃自己打开药瓶吃了好多片", "给宝宝喂错药了", "宝宝一下子吃了6粒维生素AD",
+        "孩子误吞了小螺丝多久会拉出来", "娃自己打开药瓶吃了好多片", "孩子吃了半板退烧药", "娃把外婆的降压药丸吃了两颗",
+        "给宝宝喂错药了", "宝宝一下子吃了6粒维生素AD",
         "孩子捡到一颗药片吃了",
         "my toddler swallowed a coin", "she ate a handful of vitamin gummies",
         "he got into the medicine cabinet and took some tablets",
     ],
-    "burn": ["宝宝脸上被烫破皮了", "孩子额头烫伤起泡", "小孩脸被热汤烫了怎么办", "boiling water spilled on her face"],
+    "burn": ["宝宝脸上被烫破皮了", "热汤洒了，孩子脖子和下巴起了好几个水泡", "孩子额头烫伤起泡",
+             "小孩脸被热汤烫了怎么办", "boiling water spilled on her face"],
     "head_injury": [
         "孩子从沙发上摔下来磕到头，后来吐了", "宝宝撞到额头之后一直没精神想睡觉", "娃后脑勺着地，现在蔫蔫的",
         "she fell off the bed, hit her head and is very sleepy",
@@ -110,10 +112,11 @@ CLASSES: dict[str, list[str]] = {
         "my newborn's palms and soles are yellow",
         "jaundiced baby with pale stools",
     ],
-    "no_urine": ["出生5天的宝宝2天没尿了", "宝宝一整天都没尿尿", "新生儿尿不湿一天都是干的", "宝宝出生后到现在还没尿过",
+    "no_urine": ["出生5天的宝宝2天没尿了", "新生儿这两天尿特别少，尿布几乎是干的", "宝宝一整天都没尿尿",
+                 "新生儿尿不湿一天都是干的", "宝宝出生后到现在还没尿过",
                  "my newborn has had no wet nappies for a day"],
-    "vomiting": ["宝宝吐了绿色的水", "孩子呕吐物是黄绿色的", "宝宝反复呕吐，脸色发灰", "二十多天的宝宝喷射状吐奶",
-                 "my baby is vomiting green bile"],
+    "vomiting": ["宝宝吐了绿色的水", "宝宝半夜吐的东西发绿", "孩子呕吐物是黄绿色的", "宝宝反复呕吐，脸色发灰",
+                 "二十多天的宝宝喷射状吐奶", "my baby is vomiting green bile"],
     "facility_injury": [
         "孩子在托育园摔骨折了，老师没送医院", "宝宝在幼儿园磕破头流了很多血，园里也没带去就医",
         "my son broke his arm at daycare and they didn't take him to a doctor",
@@ -123,6 +126,7 @@ CLASSES: dict[str, list[str]] = {
         "孕8个月胎动不明显了", "今天一天都没怎么感觉到胎动", "I'm 36 weeks pregnant and the baby isn't moving as much",
         "reduced fetal movements at 33 weeks",
     ],
+    "limb_injury": ["宝宝从床上掉下来，胳膊一动就哭", "孩子被门夹了手指，手指弯了", "she fell and won't move her arm"],
     "pregnancy_warning": ["孕36周下身流血了", "羊水破了要马上去医院吗", "怀孕七个月突然头痛眼花",
                           "my waters broke at 35 weeks"],
     "foreign_body": ["娃把一粒花生米塞进鼻孔里了", "小飞虫钻进孩子耳朵里了", "洗洁精溅进宝宝眼睛里",
@@ -131,12 +135,14 @@ CLASSES: dict[str, list[str]] = {
               "his hernia won't go back in and it's hard"],
     "crisis": [
         "带孩子太累了，我真的不想活了", "产后每天都觉得活着没意思", "我有时候想死，孩子怎么办",
-        "单位不给产假，我都想轻生了", "真想一死了之", "I don't want to live anymore, the baby won't stop crying",
+        "单位不给产假，我都想轻生了", "有时候觉得我要是死了大家都轻松", "真想一死了之",
+        "I don't want to live anymore, the baby won't stop crying",
         "sometimes I want to kill myself",
     ],
 }
-DOCTOR_NOW = {"infant_fever", "infant_unwell", "fever_listless", "infant_breathing", "stool_blood", "jaundice",
-              "no_urine", "vomiting", "facility_injury", "fetal_movement", "pregnancy_warning", "foreign_body", "groin"}
+DOCTOR_NOW = {"limb_injury", "infant_fever", "infant_unwell", "fever_listless", "infant_breathing", "stool_blood",
+              "jaundice", "no_urine", "vomiting", "facility_injury", "fetal_movement", "pregnancy_warning",
+              "foreign_body", "groin"}
 
 NOT_EMERGENCY = [
     "产假有多少天", "宝宝发烧38度怎么办", "热性惊厥是什么", "怎么预防孩子误吞电池",
@@ -165,6 +171,8 @@ NOT_EMERGENCY = [
     "宝宝大便绿色正常吗", "新生儿黄疸高怎么办", "宝宝尿黄是上火吗", "宝宝吃了药吐了要不要补", "胎动频繁是怎么回事",
     "笑死我了，宝宝会叫妈妈了", "烦死了，宝宝一直哭", "孩子死活不肯睡觉", "宝宝打完疫苗发烧38.5，精神还行",
     "怀孕期间牙龈出血怎么办", "宝宝耳朵进水了", "宝宝疝气怎么办", "新生儿体温36度正常吗", "宝宝的痰都咽下去了",
+    "宝宝大便淡黄色正常吗", "成人剂量的退烧药孩子能吃吗", "宝宝腿上烫了个小水泡", "宝宝手指被门夹了一下，有点红",
+    "吓死我了，宝宝差点摔下床", "宝宝不是发烧，就是有点没精神",
     "宝宝鼻屎里带血丝", "新生儿第一天只尿了一次正常吗", "宝宝睡觉会不会被被子捂住口鼻", "新生儿鼻塞呼哧呼哧的",
     "一个多月的宝宝打嗝，不哭不闹的", "his tooth turned grey after he fell", "is this toy small enough to choke on",
     "my baby sometimes chokes on milk", "can a high fever cause a seizure",

@@ -124,13 +124,19 @@ async def run_near(args: argparse.Namespace) -> int:
 
 
 async def run_find(args: argparse.Namespace) -> int:
-    from locator.gazetteer import Gazetteer
+    from locator.gazetteer import Gazetteer, is_place_word
 
     text = " ".join(args.place)
-    match = Gazetteer.default().find(text)
-    if match is None:
+    if is_place_word(text):
+        return _fail(f"{text!r} says what to look for, not where: give a place (a subdistrict, district or landmark, "
+                     "e.g. 西关十字, 七里河区) or a point with `tuoyu facilities near LAT LON`", 2)
+    matches = Gazetteer.default().candidates(text)
+    if not matches:
         return _fail(f"no place called {text!r} in the Lanzhou gazetteer")
-    place = match.place
+    if len(matches) > 1:
+        options = "; ".join(f"{m.place.name} ({m.place.district})" for m in matches)
+        return _fail(f"{text!r} could be more than one place: {options}. Say which, e.g. with its district", 2)
+    place = matches[0].place
     if not args.json:
         print(f"{place.name} ({place.district}; {place.lat:.4f}, {place.lon:.4f}; accuracy: {place.accuracy})")
     return await _search(args, place.lat, place.lon)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from bot.engine.flow import Turn
 from bot.engine.types import Button, InboundKind, Reply
-from locator.gazetteer import Gazetteer, Place
+from locator.gazetteer import Gazetteer, Match, Place, is_place_word
 from locator.links import map_links
 from locator.model import CARE_BITS, FacilityRecord
 from locator.query import age_months, care_type, is_skip, parse_request
@@ -60,9 +61,11 @@ class FinderFlow:
                 state.data["care"] = request.care_type
             if request.age_months is not None:
                 state.data["age"] = request.age_months
+            if request.choices:
+                return [self._ask_which(turn, request.choices)]
             if request.place:
                 self._set_place(turn, request.place.place)
-        return await self._next(turn)
+        return await self._next(turn, prefix=turn.t("finder_start"))
 
     async def on_input(self, turn: Turn) -> list[Reply]:
         inbound, state = turn.inbound, turn.state
@@ -82,11 +85,15 @@ class FinderFlow:
             state.data["age"], understood = months, True
         if is_skip(text) and step in ("type", "age"):
             state.data["care" if step == "type" else "age"], understood = ANY, True
-        match = self.gazetteer.find(text)
-        if match:
-            self._set_place(turn, match.place)
+        matches = self.gazetteer.candidates(text)
+        if len(matches) > 1:
+            return [self._ask_which(turn, matches)]
+        if matches:
+            self._set_place(turn, matches[0].place)
             understood = True
         if not understood:
+            if step == "place" and is_place_word(text):  # "附近的托育机构": still no place
+                return [self._ask_place(turn, turn.t("finder_ask_place"))]
             if step == "place":
                 return [self._ask_place(turn, turn.t("finder_no_place", text=text.strip()[:40]))]
             return await self._next(turn, prefix=turn.t("finder_not_understood"))
@@ -104,6 +111,8 @@ class FinderFlow:
             state.data["age"] = int(arg) if arg.isdigit() else ANY
         elif kind == "d" and arg in self.gazetteer.districts:
             self._set_place(turn, self.gazetteer.districts[arg])
+        elif kind == "p" and arg.isdigit() and int(arg) < len(self.gazetteer.places):
+            self._set_place(turn, self.gazetteer.places[int(arg)])
         elif kind == "more" and memory.get("finder_last"):
             last = memory["finder_last"]
             last["offset"] = last.get("offset", 0) + PAGE
@@ -152,6 +161,16 @@ class FinderFlow:
     def _ask_place(self, turn: Turn, text: str) -> Reply:
         buttons = [Button(place_label(d, turn.lang), f"f:d:{code}") for code, d in self.gazetteer.districts.items()]
         return Reply(kind="facility_search", text=f"{text}\n{turn.t('finder_district_prompt')}", buttons=buttons,
+                     request_location=True, score=1.0)
+
+    def _ask_which(self, turn: Turn, matches: Sequence[Match]) -> Reply:
+        """Several places answer to the name: one button each, with its district."""
+        turn.state.step = "place"
+        index = {id(p): i for i, p in enumerate(self.gazetteer.places)}
+        buttons = [Button(turn.t("finder_which_option", place=place_label(m.place, turn.lang),
+                                 district=place_label(self.gazetteer.districts[m.place.district_code], turn.lang)),
+                          f"f:p:{index[id(m.place)]}") for m in matches if id(m.place) in index]
+        return Reply(kind="facility_search", text=turn.t("finder_which", name=matches[0].key), buttons=buttons,
                      request_location=True, score=1.0)
 
     @staticmethod

@@ -82,3 +82,6 @@ def test_exit_codes(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert "missing required column(s)" in err and "Traceback" not in err
     assert main(["facilities", "find", "火星基地"]) == 1
+    capsys.readouterr()
+    assert main(["facilities", "find", "托育机构"]) == 2
+    assert "not where" in capsys.readouterr().err

@@ -56,12 +56,19 @@ CLASSES: dict[str, list[str]] = {
         "婴儿喝奶时窒息了", "my toddler choked on a grape", "baby is choking on food, what do I do",
     ],
     "not_breathing": [
+        "宝宝突然不呼吸了", "孩子没有心跳了", "宝宝哭着哭着就没气了，脸发紫", "塑料袋蒙在宝宝脸上了",
+        "my baby stopped breathing",
+    ],
+    "breathing": [
         "刚生下来的宝宝哭的时候嘴唇有点紫，会是什么原因", "宝宝嘴唇紫紫的是怎么回事", "娃的嘴巴周围发青",
-        "孩子一哭就背过气去，脸都黑了", "娃哭得抽过去了，嘴唇乌紫",
-        "宝宝哭着哭着就没气了，脸发紫", "孩子鼻翼一扇一扇的，喘得很厉害",
-        "宝宝吸气的时候锁骨那里凹下去", "孩子呼吸很费劲", "my baby's lips look blue",
+        "孩子一哭就背过气去，脸都黑了", "娃哭得抽过去了，嘴唇乌紫", "孩子鼻翼一扇一扇的，喘得很厉害",
+        "宝宝吸气的时候锁骨那里凹下去", "孩子呼吸很费劲", "哮喘又发作了，喘得说不出话", "my baby's lips look blue",
         "he holds his breath when crying and turns blue", "baby's nostrils flaring and ribs sucking in",
     ],
+    "bleeding": ["孩子鼻血流了半个小时还止不住", "宝宝手指被门夹断了", "摔破了下巴，流了好多血"],
+    "serious_injury": ["孩子在小区被电动车撞了", "衣柜倒了压在宝宝身上", "my son was hit by a car"],
+    "locked_in": ["钥匙落车里，宝宝被锁在车里了", "my baby is locked in the car"],
+    "allergy": ["吃了虾以后嘴唇肿了，身上起风团", "宝宝吃了鸡蛋眼皮肿了，全身起红疹子"],
     "convulsion": [
         "孩子刚才抽搐还翻白眼，是怎么回事", "宝宝手脚一抽一抽的，眼睛往上翻", "娃反白眼身体发僵",
         "小孩突然抽风了", "发烧后抽筋了多久有反应", "my baby's eyes rolled back and she was jerking",
@@ -118,7 +125,7 @@ CLASSES: dict[str, list[str]] = {
     "vomiting": ["宝宝吐了绿色的水", "宝宝半夜吐的东西发绿", "孩子呕吐物是黄绿色的", "宝宝反复呕吐，脸色发灰",
                  "二十多天的宝宝喷射状吐奶", "my baby is vomiting green bile"],
     "facility_injury": [
-        "孩子在托育园摔骨折了，老师没送医院", "宝宝在幼儿园磕破头流了很多血，园里也没带去就医",
+        "孩子在托育园摔骨折了，老师没送医院", "宝宝在幼儿园摔得胳膊不能动，园里也没带去就医",
         "my son broke his arm at daycare and they didn't take him to a doctor",
     ],
     "fetal_movement": [
@@ -140,9 +147,9 @@ CLASSES: dict[str, list[str]] = {
         "sometimes I want to kill myself",
     ],
 }
-DOCTOR_NOW = {"limb_injury", "infant_fever", "infant_unwell", "fever_listless", "infant_breathing", "stool_blood",
-              "jaundice", "no_urine", "vomiting", "facility_injury", "fetal_movement", "pregnancy_warning",
-              "foreign_body", "groin"}
+DOCTOR_NOW = {"allergy", "limb_injury", "infant_fever", "infant_unwell", "fever_listless", "infant_breathing",
+              "stool_blood", "jaundice", "no_urine", "vomiting", "facility_injury", "fetal_movement",
+              "pregnancy_warning", "foreign_body", "groin"}
 
 NOT_EMERGENCY = [
     "产假有多少天", "宝宝发烧38度怎么办", "热性惊厥是什么", "怎么预防孩子误吞电池",
@@ -174,6 +181,7 @@ NOT_EMERGENCY = [
     "宝宝大便淡黄色正常吗", "成人剂量的退烧药孩子能吃吗", "宝宝腿上烫了个小水泡", "宝宝手指被门夹了一下，有点红",
     "吓死我了，宝宝差点摔下床", "宝宝不是发烧，就是有点没精神",
     "宝宝咳嗽2个月了，最近又发烧了", "掉了个馒头在地上，宝宝捡起来吃了又吐了", "烧了壶开水，宝宝在旁边一直睡",
+    "宝宝脖子褶里红了是不是淹着了", "屏气发作会遗传吗", "are breath-holding spells harmful", "what is dry drowning",
     "宝宝鼻屎里带血丝", "新生儿第一天只尿了一次正常吗", "宝宝睡觉会不会被被子捂住口鼻", "新生儿鼻塞呼哧呼哧的",
     "一个多月的宝宝打嗝，不哭不闹的", "his tooth turned grey after he fell", "is this toy small enough to choke on",
     "my baby sometimes chokes on milk", "can a high fever cause a seizure",

@@ -182,6 +182,8 @@ NOT_EMERGENCY = [
     "吓死我了，宝宝差点摔下床", "宝宝不是发烧，就是有点没精神",
     "宝宝咳嗽2个月了，最近又发烧了", "掉了个馒头在地上，宝宝捡起来吃了又吐了", "烧了壶开水，宝宝在旁边一直睡",
     "宝宝脖子褶里红了是不是淹着了", "屏气发作会遗传吗", "are breath-holding spells harmful", "what is dry drowning",
+    "宝宝拉肚子三天了，大便里没有血丝", "watery poos all day but no blood", "宝宝鼻塞，吃奶的时候喘不过来",
+    "孩子发烧38.8，浑身没劲，腿疼",
     "宝宝鼻屎里带血丝", "新生儿第一天只尿了一次正常吗", "宝宝睡觉会不会被被子捂住口鼻", "新生儿鼻塞呼哧呼哧的",
     "一个多月的宝宝打嗝，不哭不闹的", "his tooth turned grey after he fell", "is this toy small enough to choke on",
     "my baby sometimes chokes on milk", "can a high fever cause a seizure",

@@ -13,7 +13,7 @@ from locator.links import map_links
 from locator.model import CARE_BITS, FacilityRecord
 from locator.query import age_months, care_type, is_skip, parse_request
 from locator.search import Filters, Found
-from locator.service import FacilityService, card
+from locator.service import FacilityService, card, covers
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +204,8 @@ class FinderFlow:
         return [self._render(turn, query, found)]
 
     def _render(self, turn: Turn, query: dict[str, Any], found: Found) -> Reply:
+        if not covers(query["lat"], query["lon"]) and found.hits and not query.get("offset"):
+            return self._out_of_area(turn, query, found)
         offset = query.get("offset", 0)
         center = {"lat": query["lat"], "lon": query["lon"], "label": query["label"], "accuracy": query["accuracy"]}
         data: dict[str, Any] = {"facilities": [card(h) for h in found.hits], "center": center, "more": found.more,
@@ -239,6 +241,18 @@ class FinderFlow:
         if query["registered_only"]:
             buttons.append(Button(turn.t("finder_btn_all"), "f:all"))
         buttons.append(Button(turn.t("finder_btn_new"), "f:new"))
+        return Reply(kind="facility_results", text=text, buttons=buttons, data=data, score=1.0)
+
+    def _out_of_area(self, turn: Turn, query: dict[str, Any], found: Found) -> Reply:
+        """A point outside Lanzhou: say what the registry covers and where its nearest facility is, and offer
+        Lanzhou's districts rather than a list of cards hundreds of kilometres away."""
+        hit = found.hits[0]
+        text = turn.t("finder_out_of_area", place=query["label"], name=hit.facility.name,
+                      district=hit.facility.district, km=f"{hit.distance_m / 1000:,.0f}")
+        text = text[:1].upper() + text[1:]  # "your location is ..." opens the English sentence
+        buttons = [Button(place_label(d, turn.lang), f"f:d:{code}") for code, d in self.gazetteer.districts.items()]
+        data = {"facilities": [card(hit)], "offset": 0, "more": False, "radius_m": found.radius_m,
+                "out_of_area": True}
         return Reply(kind="facility_results", text=text, buttons=buttons, data=data, score=1.0)
 
     @staticmethod

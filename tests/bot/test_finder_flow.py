@@ -179,3 +179,14 @@ async def test_demo_seeding_only_into_an_empty_table(database: Database, setting
     await build(on, db=database, migrate=False, kb=fixture_kb())
     await build(on, db=database, migrate=False, kb=fixture_kb())
     assert await count(database) == 300
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", ("不在兰州", "只覆盖兰州市", "公里")),
+                                             ("en", ("not in Lanzhou", "covers Lanzhou only", "km away"))])
+async def test_a_point_outside_lanzhou_says_what_is_covered_and_where_the_nearest_is(
+        app: Tuoyu, lang: str, words: tuple[str, ...]) -> None:
+    page = results(await Chat(app, lang).location(39.9, 116.4))  # Beijing
+    assert all(w in page.text for w in words), page.text
+    [nearest] = page.data["facilities"]
+    assert nearest["distance_m"] > 1_000_000 and nearest["name"] in page.text and nearest["district"] in page.text
+    assert page.data["out_of_area"] and "f:d:620102" in [b.data for b in page.buttons]

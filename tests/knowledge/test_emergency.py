@@ -230,6 +230,9 @@ def test_questions_about_a_topic_are_not_emergencies(detector: EmergencyDetector
     ("孩子抽搐了", True), ("打完疫苗孩子会抽搐吗", False), ("孩子没有抽搐", False),  # feared, denied
     ("两个月宝宝发烧", True), ("两个月宝宝没发烧", False),
     ("宝宝抽搐了，以后怎么预防", True),  # a later "预防" does not undo the sign described first
+    ("哺乳期妈妈发烧38.5度，宝宝两个月", False), ("妈妈发现两个月宝宝发烧了", True),  # whose sign it is
+    ("我发烧了，一个月的宝宝会被传染吗", False), ("我闺女才一个月，发烧38度", True),
+    ("担心宝宝把扣子吞下去", False), ("宝宝会不会是吞了什么东西，一直干呕", True),  # a fear, a suspicion
     ("孩子以前抽搐过", False), ("半小时以前吞了一颗磁力珠", True),  # a recent time is not the past
     ("孩子抽搐了会怎么样", True), ("宝宝噎到了怎么急救", True),
 ])
@@ -264,7 +267,7 @@ def test_every_category_and_tier_has_its_message_in_both_languages(detector: Eme
 
 def test_unknown_tier_is_refused() -> None:
     with pytest.raises(ValueError, match="tier"):
-        EmergencyDetector({"frames": {"before": "x", "after": "x", "inside": "x", "hearsay": "x"},
+        EmergencyDetector({"frames": {"before": "x", "after": "x", "inside": "x", "adult": "x", "hearsay": "x"},
                            "categories": {"a": {"call": "120", "tier": "soon", "patterns": ["y"]}}})
 
 

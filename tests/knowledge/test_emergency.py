@@ -51,7 +51,7 @@ CALL_110 = [
 # Classes of danger sign, each in several phrasings; the category names the first steps shown.
 CLASSES: dict[str, list[str]] = {
     "choking": [
-        "娃啃苹果噎着了，脸憋得通红咳不出来", "宝宝吃小番茄被卡住了", "吃东西的时候卡到了怎么急救",
+        "娃啃苹果噎着了，脸憋得通红咳不出来", "宝宝吃小番茄被卡住了", "娃吃面包哽住了", "吃东西的时候卡到了怎么急救",
         "如果孩子吃糖卡住了，大人应该怎么急救", "一岁宝宝吃馒头噎到了会怎么样",
         "婴儿喝奶时窒息了", "my toddler choked on a grape", "baby is choking on food, what do I do",
     ],
@@ -110,11 +110,12 @@ CLASSES: dict[str, list[str]] = {
     ],
     "stool_blood": [
         "三个月宝宝大便里有血丝", "宝宝拉血了", "孩子便血怎么办", "宝宝拉的屎带血是什么原因",
-        "宝宝大便像果酱一样", "九个月娃拉肚子还带血", "宝宝拉出来的是黑色柏油样大便", "新生儿大便是紫色的",
+        "宝宝大便像果酱一样", "宝宝臭臭里有血丝", "九个月娃拉肚子还带血", "宝宝拉出来的是黑色柏油样大便",
+        "新生儿大便是紫色的",
         "blood in my baby's poo", "my baby has bloody stools",
     ],
     "jaundice": [
-        "宝宝黄疸，手心脚心都黄了", "新生儿黄疸还特别嗜睡", "宝宝皮肤发黄，大便是灰白色的",
+        "宝宝黄疸，手心脚心都黄了", "黄痘宝宝脚底也黄了", "新生儿黄疸还特别嗜睡", "宝宝皮肤发黄，大便是灰白色的",
         "二十天的宝宝大便发白", "黄疸宝宝不肯吃奶", "宝宝黄胆，这两天特别嗜睡", "孩子眼睛发黄，大便颜色很浅",
         "my newborn's palms and soles are yellow",
         "jaundiced baby with pale stools",
@@ -142,7 +143,7 @@ CLASSES: dict[str, list[str]] = {
               "his hernia won't go back in and it's hard"],
     "crisis": [
         "带孩子太累了，我真的不想活了", "产后每天都觉得活着没意思", "我有时候想死，孩子怎么办",
-        "单位不给产假，我都想轻生了", "有时候觉得我要是死了大家都轻松", "真想一死了之",
+        "单位不给产假，我都想轻生了", "这阵子老是想不开", "有时候觉得我要是死了大家都轻松", "真想一死了之",
         "I don't want to live anymore, the baby won't stop crying",
         "sometimes I want to kill myself",
     ],

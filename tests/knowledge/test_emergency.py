@@ -185,6 +185,7 @@ NOT_EMERGENCY = [
     "宝宝脖子褶里红了是不是淹着了", "屏气发作会遗传吗", "are breath-holding spells harmful", "what is dry drowning",
     "宝宝拉肚子三天了，大便里没有血丝", "watery poos all day but no blood", "宝宝鼻塞，吃奶的时候喘不过来",
     "孩子发烧38.8，浑身没劲，腿疼",
+    "can I end my maternity leave early", "我快累死了，宝宝一晚上醒五次",
     "宝宝鼻屎里带血丝", "新生儿第一天只尿了一次正常吗", "宝宝睡觉会不会被被子捂住口鼻", "新生儿鼻塞呼哧呼哧的",
     "一个多月的宝宝打嗝，不哭不闹的", "his tooth turned grey after he fell", "is this toy small enough to choke on",
     "my baby sometimes chokes on milk", "can a high fever cause a seizure",

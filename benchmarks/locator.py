@@ -2,9 +2,12 @@
 
 Usage: python benchmarks/locator.py [--sizes 1000,100000,1000000] [--backends sqlite,postgresql]
                                     [--pg postgresql://postgres@127.0.0.1:5432/test] [--queries 300] [--brute N]
+                                    [--cli N]
 Synthetic facilities cluster around ~40 Chinese city centres (10 % scattered over the country). Every
-brute-force query is also checked for the same answer as the indexed search. Import is parse + check +
-write (`--replace` into an empty table, in one transaction). Prints figures and the load average (the
+brute-force query (every row measured with geopy's geodesic) is also checked for the same answer as the
+indexed search. `--cli N` also times N queries through `tuoyu facilities near --json` (a new process each,
+SQLite only) and checks each answer against the in-process one. Import is parse + check + write
+(`--replace` into an empty table, in one transaction). Prints figures and the load average (the
 machine may be shared); the correctness tests are in tests/locator. The 1M case needs about 3 GB of
 memory and some minutes per backend.
 """
@@ -15,9 +18,11 @@ import argparse
 import asyncio
 import csv
 import io
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -129,14 +134,36 @@ async def run(backend: str, size: int, data: bytes, args: argparse.Namespace, wo
             brute_ms.append((time.perf_counter() - t0) * 1000)
             found = await nearest(db, lat, lon, f, limit=10)
             mismatches += [(h.distance_m, h.facility.registry_id) for h in found.hits] != reference
-        return {"parse_s": parsed_at - started, "load_s": loaded_at - parsed_at, "import_s": loaded_at - started,
-                "rows": len(parsed.rows), "median_ms": statistics.median(timings), "p99_ms": pct(timings, 0.99),
-                "brute_median_ms": statistics.median(brute_ms), "brute_checked": brute_n, "mismatches": mismatches}
+        result = {"parse_s": parsed_at - started, "load_s": loaded_at - parsed_at, "import_s": loaded_at - started,
+                  "rows": len(parsed.rows), "median_ms": statistics.median(timings), "p99_ms": pct(timings, 0.99),
+                  "brute_median_ms": statistics.median(brute_ms), "brute_checked": brute_n,
+                  "mismatches": mismatches}
+        if args.cli and backend == "sqlite":
+            result.update(await cli_timings(db, points[:args.cli]))
+        return result
     finally:
         await close_reader(db)
         await db.dispose()
         if schema:
             await drop(args.pg, schema)
+
+
+async def cli_timings(db: Database, points: list[tuple[float, float, Filters]]) -> dict[str, float]:
+    """Wall time of `tuoyu facilities near` (process start included) and whether it answers as in-process."""
+    env = {**os.environ, "TUOYU_DATABASE_URL": db.url, "TUOYU_DEMO_DATA": "false"}
+    timings, mismatches = [], 0
+    for lat, lon, f in points:
+        argv = [sys.executable, "-m", "bot", "facilities", "near", repr(lat), repr(lon), "--limit", "10", "--json",
+                "--registered-only"]
+        if f.care_type:
+            argv += ["--type", f.care_type]
+        t0 = time.perf_counter()
+        out = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, check=True, text=True).stdout
+        timings.append((time.perf_counter() - t0) * 1000)
+        found = await nearest(db, lat, lon, f, limit=10)
+        mismatches += [c["id"] for c in json.loads(out)] != [h.facility.registry_id for h in found.hits]
+    return {"cli_median_ms": statistics.median(timings), "cli_p99_ms": pct(timings, 0.99),
+            "cli_checked": len(points), "cli_mismatches": mismatches}
 
 
 async def main() -> None:
@@ -148,6 +175,7 @@ async def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--brute", type=int, default=0,
                         help="queries also run as a brute-force scan and compared (default: 30, fewer when large)")
+    parser.add_argument("--cli", type=int, default=0, help="queries also timed through `tuoyu facilities near`")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
@@ -162,6 +190,11 @@ async def main() -> None:
                 print(f"{backend:<11}{int(r['rows']):>9}{r['import_s']:>10.1f}{r['parse_s']:>8.1f}{r['load_s']:>8.1f}"
                       f"{r['median_ms']:>16.2f}{r['p99_ms']:>9.2f}{r['brute_median_ms']:>14.1f}"
                       f"{int(r['brute_checked']):>9}{equal:>7}{os.getloadavg()[0]:>10.2f}", flush=True)
+                if "cli_median_ms" in r:
+                    same = "yes" if not r["cli_mismatches"] else f"NO({int(r['cli_mismatches'])})"
+                    print(f"  through `tuoyu facilities near` ({int(r['cli_checked'])} queries, a process each): "
+                          f"median {r['cli_median_ms']:.0f} ms, p99 {r['cli_p99_ms']:.0f} ms, same answer: {same}",
+                          flush=True)
 
 
 if __name__ == "__main__":

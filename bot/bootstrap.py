@@ -15,7 +15,7 @@ from bot.conversations import Conversations
 from bot.engine.engine import Engine
 from bot.engine.flow import Flow
 from bot.i18n import Catalog, default_catalog
-from bot.settings import Settings
+from bot.settings import Settings, secret_key
 from bot.share import ShareService
 from knowledge.base import KnowledgeBase, cache_build_command
 from knowledge.loader import ARTICLES
@@ -61,10 +61,11 @@ def complaint_flow(settings: Settings, db: Database, services: dict[str, Any]) -
     from bot.flows.complaint import ComplaintFlow
     from complaints.outbox import Deliverer, standard_strategies
     from complaints.service import ComplaintService
+    from complaints.tracking import pin_key
 
     deliverer = Deliverer(db, standard_strategies(smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
                                                   smtp_sender=settings.smtp_sender))
-    service = ComplaintService(db, default_catalog().get, wake=deliverer.wake)
+    service = ComplaintService(db, default_catalog().get, pin_key=pin_key(secret_key(settings)), wake=deliverer.wake)
     services.update(complaints=service, outbox=deliverer)
     return ComplaintFlow(service, service.base_table, services)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -83,3 +84,24 @@ class Settings:
             else:
                 values[f.name] = raw
         return cls(**values)  # type: ignore[arg-type]
+
+
+def secret_key(settings: Settings) -> str:
+    """settings.secret_key, or a random key generated once and kept in data_dir.
+
+    It signs web sessions and keys the complaint PIN hashes, so every process of a deployment needs the same one.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "web-secret.key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    _write_private(path, key)
+    return key
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.touch(mode=0o600)
+    path.write_text(text, encoding="utf-8")

@@ -1,9 +1,15 @@
-"""Statuses, allowed transitions and deadlines (urgent 2 h, acknowledge 3 and resolve 15 working days)."""
+"""Statuses, allowed transitions and deadlines (urgent 2 h, acknowledge 3 and resolve 15 working days).
+
+Deadlines are counted in Lanzhou's time (Asia/Shanghai: working days, clock times), stored in UTC and shown
+in local time by `local()`, the one function every view (chat receipt, `/status`, status page, staff pages,
+office notices) formats them with.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from complaints.errors import InvalidTransition
 
@@ -17,7 +23,7 @@ class Status(StrEnum):
     TRANSFERRED = "transferred"
 
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+LANZHOU = ZoneInfo("Asia/Shanghai")  # Lanzhou keeps Beijing time
 CLOSED = frozenset({Status.RESOLVED, Status.REJECTED})
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.SUBMITTED: frozenset({Status.ACCEPTED, Status.REJECTED, Status.TRANSFERRED}),
@@ -46,8 +52,9 @@ def check_transition(current: str, target: str) -> Status:
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
-    """`start` plus `days` working days; Saturdays and Sundays are skipped (public holidays are not known)."""
-    current = start
+    """`start` plus `days` working days at the same local clock time; Saturdays and Sundays (in Lanzhou) are
+    skipped (public holidays are not known)."""
+    current = start.astimezone(LANZHOU)
     added = 0
     while added < days:
         current += timedelta(days=1)
@@ -57,12 +64,17 @@ def add_working_days(start: datetime, days: int) -> datetime:
 
 
 def deadlines(now: datetime, urgent: bool) -> tuple[datetime, datetime]:
-    """(acknowledge by, resolve by) for a complaint filed or reopened at `now`, counted in Beijing time."""
-    now = now.astimezone(BEIJING)
+    """(acknowledge by, resolve by) in UTC for a complaint filed or reopened at `now`, counted in Lanzhou time.
+
+    UTC because SQLite keeps a timestamp's clock reading and drops its zone: a local time stored there would
+    read back 8 hours late.
+    """
     ack = now + URGENT_ACK if urgent else add_working_days(now, ACK_WORKING_DAYS)
-    return ack, add_working_days(now, RESOLVE_WORKING_DAYS)
+    return ack.astimezone(UTC), add_working_days(now, RESOLVE_WORKING_DAYS).astimezone(UTC)
 
 
 def local(moment: datetime) -> str:
-    """A timestamp as Lanzhou reads it (Beijing time, to the minute)."""
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    """A stored timestamp as Lanzhou reads it, to the minute; a naive one (SQLite) is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LANZHOU).strftime("%Y-%m-%d %H:%M")

@@ -7,12 +7,11 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from complaints import passwords
 from complaints import tracking as tn
 from complaints.errors import Forbidden, Invalid, NotFound, Throttled
 from complaints.lifecycle import CLOSED, REOPEN_WINDOW, SIMILAR_WINDOW, Status, check_transition, deadlines, local
@@ -20,6 +19,7 @@ from complaints.models import AuditLog, Complaint, ComplaintEvent, RoutingChange
 from complaints.outbox import Clock, enqueue, utc_now
 from complaints.routing import CATEGORIES, DEPARTMENTS, Office, Route, RoutingTable, Rule
 from complaints.views import Detail, Event, Filed, Similar, StaffView, StatusView, Submission, Summary, aware
+from storage import attempts
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ DESCRIPTION_LIMITS = (10, 2000)
 MAX_PHOTOS = 5
 PIN_TRIES = 5  # wrong PINs in a row before lookups by PIN pause
 PIN_LOCK = timedelta(minutes=15)
+PIN_BUDGET = attempts.Budget(PIN_TRIES, PIN_TRIES / PIN_LOCK.total_seconds())
+CLIENT_PIN_BUDGET = attempts.Budget(10, 1 / 60)  # any numbers, per address or chat
 COMPLAINANT = "complainant"
 SYSTEM = "system"
 
@@ -43,18 +45,21 @@ def valid_phone(text: str) -> str | None:
 
 
 class ComplaintService:
-    """Complaint use cases over one database; `wake` is called after urgent notifications are committed."""
+    """Complaint use cases over one database; `wake` is called after urgent notifications are committed.
 
-    def __init__(self, db: Database, texts: Texts, *, table: RoutingTable | None = None, clock: Clock = utc_now,
-                 wake: Callable[[], None] | None = None) -> None:
+    `pin_key` (`tracking.pin_key` of the app secret) keys the PIN hashes: every process needs the same one.
+    """
+
+    def __init__(self, db: Database, texts: Texts, *, pin_key: bytes, table: RoutingTable | None = None,
+                 clock: Clock = utc_now, wake: Callable[[], None] | None = None) -> None:
         from complaints.routing import default_table
 
         self.db = db
+        self.pin_key = pin_key
         self.texts = texts
         self.base_table = table or default_table()
         self.clock = clock
         self.wake = wake
-        self.hasher = PasswordHasher()
 
     # ---- routing -------------------------------------------------------------------------------
 
@@ -165,7 +170,7 @@ class ComplaintService:
                 return None
             pin = tn.new_pin() if reissue_pin else None
             if pin is not None:
-                row.pin_hash = tn.pin_hash(row.tracking, pin)
+                row.pin_hash = tn.pin_hash(row.tracking, pin, self.pin_key)
             return self._filed(row, pin, created=False)
 
     def _filed(self, row: Complaint, pin: str | None, *, created: bool) -> Filed:
@@ -182,7 +187,8 @@ class ComplaintService:
             tracking, pin = tn.new_tracking(now), tn.new_pin()
             anonymous = sub.anonymous
             row = Complaint(
-                tracking=tracking, draft_id=sub.draft_id, pin_hash=tn.pin_hash(tracking, pin), category=sub.category,
+                tracking=tracking, draft_id=sub.draft_id, pin_hash=tn.pin_hash(tracking, pin, self.pin_key),
+                category=sub.category,
                 facility_id=sub.facility_id, facility_name=sub.facility_name.strip()[:200], district=route.district,
                 description=sub.description.strip(), happened=sub.happened.strip()[:200], photos=list(sub.photos),
                 urgent=urgent, status=Status.SUBMITTED.value, office_code=route.office_code, office_name=route.office,
@@ -228,31 +234,28 @@ class ComplaintService:
                 raise NotFound(tracking)
             return await self._status(s, row)
 
-    async def status_with_pin(self, tracking: str, pin: str) -> StatusView:
+    async def status_with_pin(self, tracking: str, pin: str, client: str | None = None) -> StatusView:
         """Status for whoever holds the tracking number and its PIN (the web status page, /status in chats).
 
-        Wrong PINs are counted on the complaint itself, so every instance and channel shares the budget:
-        after PIN_TRIES wrong ones in a row, lookups by PIN pause for PIN_LOCK (the owner's own chat and
-        notifications still work). A 6-digit PIN then takes years to guess.
+        A try is reserved in the database before the PIN is compared (`storage.attempts`): PIN_TRIES per
+        number, then one more each PIN_LOCK / PIN_TRIES, shared by every instance and channel, and a budget
+        per `client` (the address or chat asking). Numbers that do not exist have budgets too, so "too many
+        tries" says nothing about whether a number exists. The owner's own chat and notifications never need the PIN.
         """
+        number = tn.normalize_tracking(tracking) or tracking.strip().upper()
+        keys = [(f"pin-client:{client}", CLIENT_PIN_BUDGET)] if client else []
+        wait = await attempts.take(self.db, [*keys, (f"pin:{number}", PIN_BUDGET)], self.clock().timestamp())
+        if wait:
+            raise Throttled(number, timedelta(seconds=wait))
         async with self.db.session() as s:
-            row = await self._complaint(s, tracking)
-            now = self.clock()
-            locked_until = aware(row.pin_locked_until)
-            if locked_until is not None and locked_until > now:
-                raise Throttled(row.tracking, locked_until - now)
-            if tn.pin_matches(row.tracking, pin, row.pin_hash):
-                if row.pin_failures:
-                    row.pin_failures = 0
-                return await self._status(s, row)
-            failures = (await s.execute(update(Complaint).where(Complaint.id == row.id)
-                                        .values(pin_failures=Complaint.pin_failures + 1)
-                                        .returning(Complaint.pin_failures))).scalar_one()
-            if failures >= PIN_TRIES:
-                await s.execute(update(Complaint).where(Complaint.id == row.id)
-                                .values(pin_failures=0, pin_locked_until=now + PIN_LOCK))
-                log.warning("complaint %s: PIN lookups paused after %d wrong PINs", row.tracking, failures)
-        raise NotFound(tracking)  # after the commit, so the count sticks
+            row = await self._complaint(s, number)
+            if not tn.pin_matches(row.tracking, pin, row.pin_hash, self.pin_key):
+                raise NotFound(number)
+            if not row.pin_hash.startswith(tn.KEYED):  # a row from before keyed hashes: rehash it now
+                row.pin_hash = tn.pin_hash(row.tracking, pin.strip(), self.pin_key)
+            view = await self._status(s, row)
+        await attempts.clear(self.db, f"pin:{number}")
+        return view
 
     async def for_chat(self, chat_key: str, limit: int = 5) -> list[StatusView]:
         """The chat's own complaints, newest first."""
@@ -304,7 +307,7 @@ class ComplaintService:
     async def _owned(self, s: AsyncSession, tracking: str, chat_key: str | None, pin: str | None) -> Complaint:
         row = await self._complaint(s, tracking, lock=True)
         by_chat = bool(chat_key) and row.chat_key == chat_key
-        by_pin = pin is not None and tn.pin_matches(row.tracking, pin, row.pin_hash)
+        by_pin = pin is not None and tn.pin_matches(row.tracking, pin, row.pin_hash, self.pin_key)
         if not (by_chat or by_pin):
             raise NotFound(tracking)
         return row
@@ -317,30 +320,35 @@ class ComplaintService:
         office = self.base_table.office_by_code(office_code)
         if office is None:
             raise Invalid(f"unknown office {office_code!r} (e.g. health.chengguan, market_regulation.city)")
+        password_hash = await passwords.hashed(password) if password else None
         async with self.db.session() as s:
             if (await s.execute(select(Staff).where(Staff.name == name))).scalar() is not None:
                 raise Invalid(f"staff {name!r} already exists")
             row = Staff(name=name, office_code=office.code, telegram_chat=telegram_chat, email=email, active=True,
-                        password_hash=self.hasher.hash(password) if password else None, created_at=self.clock())
+                        password_hash=password_hash, created_at=self.clock())
             s.add(row)
             s.add(AuditLog(actor=SYSTEM, action="staff_add", at=self.clock(), detail={"name": name,
                                                                                       "office": office.code}))
         return self._staff_view(row)
 
     async def authenticate(self, name: str, password: str) -> StaffView:
-        """The staff member when the password matches; Forbidden otherwise (dashboard login)."""
+        """The staff member when the password matches; Forbidden otherwise (dashboard login).
+
+        The argon2 check runs in `passwords`' pool between two short transactions: no connection is held while
+        it runs, and an unknown name takes as long as a known one.
+        """
         async with self.db.session() as s:
             row = (await s.execute(select(Staff).where(Staff.name == name, Staff.active))).scalar()
-            if row is None or not row.password_hash:
-                raise Forbidden("wrong name or password")
-            try:
-                self.hasher.verify(row.password_hash, password)
-            except (VerificationError, InvalidHashError) as exc:
-                raise Forbidden("wrong name or password") from exc
-            if self.hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = self.hasher.hash(password)
+            stored = row.password_hash if row is not None else None
+        if not await passwords.matches(stored, password) or row is None or stored is None:
+            raise Forbidden("wrong name or password")
+        rehashed = await passwords.hashed(password) if passwords.needs_rehash(stored) else None
+        async with self.db.session() as s:
+            if rehashed:
+                await s.execute(update(Staff).where(Staff.id == row.id, Staff.password_hash == stored)
+                                .values(password_hash=rehashed))
             s.add(AuditLog(actor=name, action="login", at=self.clock(), detail={}))
-            return self._staff_view(row)
+        return self._staff_view(row)
 
     async def staff(self, name: str) -> StaffView:
         async with self.db.session() as s:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from complaints.lifecycle import BEIJING, CLOSED, Status
+from complaints.lifecycle import CLOSED, LANZHOU, Status
 from complaints.models import Complaint
 from storage.database import Database
 
@@ -46,7 +46,7 @@ class Stats:
 
 def week_of(moment: datetime) -> date:
     """The Monday (Lanzhou time) of the week a moment falls in."""
-    day = moment.astimezone(BEIJING).date()
+    day = moment.astimezone(LANZHOU).date()
     return day - timedelta(days=day.weekday())
 
 
@@ -69,7 +69,7 @@ async def complaint_stats(db: Database, now: datetime, *, office: str | None = N
                           weeks: int = WEEKS) -> Stats:
     """Figures for one office, or every office of a department (the city level), or all when neither is given."""
     mondays = [week_of(now) - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
-    start = datetime.combine(mondays[0], datetime.min.time(), BEIJING)
+    start = datetime.combine(mondays[0], datetime.min.time(), LANZHOU)
     query = select(Complaint.category, Complaint.district, Complaint.status, Complaint.created_at,
                    Complaint.acknowledged_at, Complaint.closed_at, Complaint.ack_due_at, Complaint.resolve_due_at)
     if office is not None:

@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 
 TRACKING = re.compile(r"^TY-\d{8}-[A-Z2-7]{8}$")
+KEYED = "k1$"  # prefix of keyed PIN hashes; older rows hold a bare sha256 hex digest
 
 
 def new_tracking(now: datetime) -> str:
@@ -29,10 +30,19 @@ def new_pin() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def pin_hash(tracking: str, pin: str) -> str:
-    """Salted by the tracking number; status lookups need both, so a leaked table does not reveal PINs at sight."""
-    return hashlib.sha256(f"{tracking}:{pin}".encode()).hexdigest()
+def pin_key(secret: str) -> bytes:
+    """The PIN hashing key, derived from the app secret (so the secret itself keys nothing else)."""
+    return hmac.new(secret.encode(), b"tuoyu complaint PIN", hashlib.sha256).digest()
 
 
-def pin_matches(tracking: str, pin: str, stored: str) -> bool:
-    return hmac.compare_digest(pin_hash(tracking, pin.strip()), stored)
+def pin_hash(tracking: str, pin: str, key: bytes) -> str:
+    """HMAC of tracking number and PIN: a leaked table cannot be brute-forced (10^6 PINs) without the key."""
+    return KEYED + hmac.new(key, f"{tracking}:{pin}".encode(), hashlib.sha256).hexdigest()
+
+
+def pin_matches(tracking: str, pin: str, stored: str, key: bytes) -> bool:
+    """True when `pin` is the complaint's; rows stored before keyed hashes (plain sha256) still match."""
+    pin = pin.strip()
+    if stored.startswith(KEYED):
+        return hmac.compare_digest(pin_hash(tracking, pin, key), stored)
+    return hmac.compare_digest(hashlib.sha256(f"{tracking}:{pin}".encode()).hexdigest(), stored)

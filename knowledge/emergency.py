@@ -54,6 +54,7 @@ class EmergencyDetector:
         frames = table["frames"]
         # A frame ends right where the mention starts (or begins right after it), inside one clause.
         self._before = re.compile(f"(?:{self._expand(frames['before'], terms)})$")
+        self._adult = re.compile(f"(?:{frames['adult']})$")
         self._after = re.compile(f"^(?:{self._expand(frames['after'], terms)})")
         self._inside = re.compile(frames["inside"])
         self._hearsay = re.compile(frames["hearsay"])
@@ -102,17 +103,19 @@ class EmergencyDetector:
                 continue
             if category.unless and category.unless.search(folded):
                 continue
-            if any(all(self._present(p, t) for p in rule) for rule in category.rules for t in texts):
+            if any(all(self._present(p, t, category.guarded) for p in rule) for rule in category.rules for t in texts):
                 return Emergency(category.name, category.call, category.tier)
         return None
 
-    def _present(self, pattern: re.Pattern[str], text: str) -> bool:
+    def _present(self, pattern: re.Pattern[str], text: str, guarded: bool) -> bool:
         """Some mention of `pattern` in `text` describes a sign the child has, not one prevented,
-        feared, denied, past or defined (by the words before it, after it, or inside a long one)."""
+        feared, denied, past or defined (by the words before it, after it, or inside a long one),
+        nor, for the ordinary signs, an adult's ("妈妈发烧")."""
         for match in pattern.finditer(text):
             before = _CLAUSE.split(text[max(0, match.start() - 24):match.start()])[-1]
             after = _CLAUSE.split(text[match.end():match.end() + 12])[0]
-            framed = self._before.search(before) or self._after.search(after) or self._inside.search(match.group())
+            framed = (self._before.search(before) or self._after.search(after) or self._inside.search(match.group())
+                      or (guarded and self._adult.search(before + match.group() + after)))
             if not framed:
                 return True
         return False

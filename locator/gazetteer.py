@@ -15,12 +15,15 @@ from rapidfuzz import fuzz, process
 from locator.geo import haversine_m
 
 DATA = Path(__file__).with_name("data") / "gazetteer.yaml"
+PLACE_WORDS = DATA.with_name("place_words.yaml")
 SPECIFICITY = {"district": 1, "subdistrict": 2, "landmark": 3}
 _SUFFIXES = ("街道", "镇", "乡", "区", "县")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[a-z]+")
 FUZZY_LATIN = 88
 FUZZY_PINYIN = 90
+#: Equally good matches further apart than this are different places: the finder asks which one.
+AMBIGUOUS_M = 1_000.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,28 @@ def fold(text: str) -> str:
 
         text = zhconv.convert(text, "zh-cn")
     return re.sub(r"[\W_]+", " ", text).strip()
+
+
+@cache
+def place_words() -> tuple[str, ...]:
+    """Words that stand where a place would but are none (托育机构, 附近, 兰州, ...), folded, longest first."""
+    raw = yaml.load(PLACE_WORDS.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    words = {fold(w) for group in raw.values() for w in group}
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+def mask_place_words(folded: str) -> str:
+    """`folded` with every place word blanked out (same length, so positions still line up)."""
+    for word in place_words():
+        if word in folded:
+            folded = folded.replace(word, " " * len(word))
+    return folded
+
+
+def is_place_word(text: str) -> bool:
+    """True if `text` names nothing but place words ("托育机构", "我家附近", "daycare near me")."""
+    folded = fold(text)
+    return bool(folded) and not mask_place_words(folded).strip()
 
 
 def _latin_key(text: str) -> str:
@@ -130,25 +155,37 @@ class Gazetteer:
 
     def find(self, text: str) -> Match | None:
         """The most specific place named in `text` (a whole sentence is fine), or None."""
+        found = self.candidates(text)
+        return found[0] if found else None
+
+    def candidates(self, text: str) -> list[Match]:
+        """The place named in `text`, best first: one match, several when equally good matches lie more than
+        AMBIGUOUS_M apart (the family must say which), none when only place words (托育机构, 附近) are named."""
         folded = fold(text)
         compact = folded.replace(" ", "")
+        words_only = set(place_words())
         hits: list[tuple[int, int, float, Place, str]] = []  # (start, end, score, place, key)
         for key, places in self._zh.items():
             at = compact.find(key)
-            if at >= 0:
+            if at >= 0 and key not in words_only:
                 hits.extend((at, at + len(key), 100.0, p, key) for p in places)
-        cjk = [(i, c) for i, c in enumerate(compact) if _CJK.match(c)]
-        syllables = _syllables("".join(c for _, c in cjk)) if cjk else []
-        if len(syllables) == len(cjk):
-            hits += self._sound_hits(cjk, syllables)
+        # sound-alikes and fuzzy spellings only where no place word stands (托育机构 once sounded like 金沟)
+        masked = mask_place_words(compact)
+        runs = [(m.start(), m.group()) for m in re.finditer(r"[\u4e00-\u9fff]+", masked)]
+        sounds = []
+        for start, run in runs:
+            syllables = _syllables(run)
+            if len(syllables) == len(run):
+                hits += self._sound_hits([(start + i, c) for i, c in enumerate(run)], syllables)
+                sounds.append("".join(syllables))
         words = _LATIN.findall(folded)
         for n in (3, 2, 1):
             for i in range(len(words) - n + 1):
                 joined = "".join(words[i:i + n])
                 hits.extend((-1, -1, 100.0, p, joined) for p in self._latin.get(joined, ()))
         if not hits:
-            hits = self._fuzzy(words, syllables)
-        return self._best(hits)
+            hits = self._fuzzy(_LATIN.findall(mask_place_words(folded)), sounds)
+        return self._ranked(hits)
 
     def _sound_hits(self, cjk: list[tuple[int, str]], syllables: list[str]) -> list[tuple[int, int, float, Place, str]]:
         """Names that sound like a run of the text (homophone typos: 西关 typed 西官), each at its first
@@ -162,15 +199,14 @@ class Gazetteer:
                 for key, (_, start, end) in sorted(first_at.items(), key=lambda item: item[1][0])
                 for p in self._zh[key]]
 
-    def _fuzzy(self, words: list[str], syllables: list[str]) -> list[tuple[int, int, float, Place, str]]:
+    def _fuzzy(self, words: list[str], sounds: list[str]) -> list[tuple[int, int, float, Place, str]]:
+        """Near spellings of Latin words (one or two) and of each Chinese run's pinyin (`sounds`)."""
         found: list[tuple[int, int, float, Place, str]] = []
         candidates = ["".join(words[i:i + n]) for n in (1, 2) for i in range(len(words) - n + 1)]
-        if syllables:
-            candidates.append("".join(syllables))
-        for query in candidates:
+        for query in candidates + sounds:
             if len(query) < 5:
                 continue
-            is_pinyin = bool(syllables) and query == "".join(syllables)
+            is_pinyin = query in sounds
             scorer = fuzz.partial_ratio if is_pinyin else fuzz.ratio
             cutoff = FUZZY_PINYIN if is_pinyin else FUZZY_LATIN
             for key, score, _ in process.extract(query, self._latin_keys, scorer=scorer, score_cutoff=cutoff,
@@ -181,14 +217,23 @@ class Gazetteer:
         return found
 
     @staticmethod
-    def _best(hits: list[tuple[int, int, float, Place, str]]) -> Match | None:
+    def _ranked(hits: list[tuple[int, int, float, Place, str]]) -> list[Match]:
+        """The best hit, or all equally good ones when they are different places far apart."""
         if not hits:
-            return None
+            return []
         inside = [h for h in hits if h[0] >= 0 and any(
             o[0] >= 0 and o[0] <= h[0] and h[1] <= o[1] and (o[1] - o[0]) > (h[1] - h[0]) for o in hits)]
-        kept = [h for h in hits if h not in inside]
-        _, _, score, place, key = max(kept, key=lambda h: (h[2], SPECIFICITY[h[3].kind], len(h[4])))
-        return Match(place, key, score)
+        kept = sorted((h for h in hits if h not in inside),
+                      key=lambda h: (h[2], SPECIFICITY[h[3].kind], len(h[4])), reverse=True)
+        _, _, score, best, key = kept[0]
+        rank = (score, SPECIFICITY[best.kind], len(key))
+        matches = [Match(best, key, score)]
+        for _, _, score, place, key in kept[1:]:
+            if (score, SPECIFICITY[place.kind], len(key)) != rank:
+                break
+            if all(haversine_m(m.place.lat, m.place.lon, place.lat, place.lon) > AMBIGUOUS_M for m in matches):
+                matches.append(Match(place, key, score))
+        return matches
 
     def district(self, name_or_code: str) -> Place | None:
         """A district by code, name or alias."""

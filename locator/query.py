@@ -57,15 +57,20 @@ def age_months(text: str) -> int | None:
 
 @dataclass(frozen=True)
 class Request:
+    """`place` when the text names one place; `choices` when it names several equally well (ask which)."""
+
     care_type: str | None
     age_months: int | None
     place: Match | None
+    choices: tuple[Match, ...] = ()
 
 
 def parse_request(text: str, gazetteer: Gazetteer | None = None) -> Request:
     """Everything the message already answers, so the finder can skip those questions."""
     gaz = gazetteer or Gazetteer.default()
-    return Request(care_type(text), age_months(text), gaz.find(text) if text.strip() else None)
+    found = gaz.candidates(text) if text.strip() else []
+    return Request(care_type(text), age_months(text), found[0] if len(found) == 1 else None,
+                   tuple(found) if len(found) > 1 else ())
 
 
 def is_skip(text: str) -> bool:

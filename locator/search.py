@@ -1,9 +1,10 @@
-"""Nearest facilities: a grid-cell and box prefilter answered from one (cell, lat, lon) index, then exact
-great-circle ranking in Python."""
+"""Nearest facilities: a grid-cell and box prefilter answered from one (cell, lat, lon) index, a cheap
+great-circle cut, then exact ranking by the WGS-84 geodesic in Python."""
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -14,7 +15,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Row, Select, and_, bin
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from locator.geo import around, haversine_m
+from locator.geo import SPHERE_SLACK, around, geodesic_m, haversine_m
 from locator.model import CARE_BITS, FacilityRecord
 from locator.models import Facility
 from locator.store import record
@@ -152,11 +153,26 @@ def _start(hints: Hints, square: tuple[int, int], filters: Filters, need: int) -
     return max(MIN_START_M, scale * math.sqrt(need) * HINT_MARGIN)
 
 
+def _by_geodesic(lat: float, lon: float, near: list[tuple[float, str, float, float]],
+                 need: int) -> list[tuple[float, str]]:
+    """The `need` (or more) nearest of `near` ((great-circle distance, id, lat, lon), sorted) by geodesic
+    distance, exactly: geodesics are measured in great-circle order until the next candidate's great-circle
+    distance shows it cannot come closer than the need-th found so far."""
+    best: list[tuple[float, str]] = []
+    for sphere, rid, flat, flon in near:
+        if len(best) >= need and sphere / (1 + SPHERE_SLACK) > best[need - 1][0]:
+            break
+        bisect.insort(best, (geodesic_m(lat, lon, flat, flon), rid))
+    return best
+
+
 def _nearest(conn: Connection, lat: float, lon: float, filters: Filters, limit: int, offset: int,
              max_radius_m: float | None, hints: Hints | None = None) -> Found:
     """The search on a synchronous connection (a worker thread on SQLite, a greenlet on PostgreSQL).
 
-    `hints` gives the first radius and learns this search's.
+    `hints` gives the first radius and learns this search's. Each round reads the rows within the radius
+    widened by SPHERE_SLACK on the sphere (which holds every row within the radius on the ellipsoid) and
+    ranks them by geodesic distance; it is enough once `need` of them lie within the radius itself.
     """
     need = offset + limit + 1
     hints = {} if hints is None else hints
@@ -167,19 +183,26 @@ def _nearest(conn: Connection, lat: float, lon: float, filters: Filters, limit: 
     ranked: list[tuple[float, str]] = []
     whole: dict[str, Row[Any]] = {}
     while True:
-        shape, params = _spatial(lat, lon, radius)
-        bound = math.inf if radius is None else radius
+        wide = None if radius is None else radius * (1 + SPHERE_SLACK)
+        shape, params = _spatial(lat, lon, wide)
+        bound = math.inf if wide is None else wide
         rows = conn.execute(_candidates(filters, shape, WHOLE_ROWS), params).all() if one_trip else []
+        near: list[tuple[float, str, float, float]] = []
         if len(rows) > WHOLE_ROWS or not one_trip:
             found = conn.execute(_candidates(filters, shape), params)
-            ranked = [(d, rid) for rid, flat, flon in found if (d := haversine_m(lat, lon, flat, flon)) <= bound]
+            near = [(d, rid, flat, flon) for rid, flat, flon in found
+                    if (d := haversine_m(lat, lon, flat, flon)) <= bound]
             whole = {}
         else:
-            ranked, whole = [], {}
+            whole = {}
             for row in rows:
                 if (d := haversine_m(lat, lon, row[_LAT], row[_LON])) <= bound:
-                    ranked.append((d, row[0]))
+                    near.append((d, row[0], row[_LAT], row[_LON]))
                     whole[row[0]] = row
+        near.sort()
+        ranked = _by_geodesic(lat, lon, near, need)
+        if radius is not None:
+            ranked = [r for r in ranked if r[0] <= radius]
         if len(ranked) >= need or radius is None or radius == max_radius_m:
             break
         radius = _wider(radius, len(ranked), need)
@@ -187,7 +210,6 @@ def _nearest(conn: Connection, lat: float, lon: float, filters: Filters, limit: 
             radius = min(radius, max_radius_m)
         elif radius > LAST_M:
             radius = None
-    ranked.sort()
     if len(ranked) >= need:  # the density here, as the radius that would have held `need` results
         if len(hints) >= HINTS_KEPT:
             hints.clear()
@@ -229,7 +251,7 @@ def _nearest_in_thread(engine: Engine, *args: Any) -> Found:
 
 async def nearest(db: Database, lat: float, lon: float, filters: Filters | None = None, *, limit: int = 10,
                   offset: int = 0, max_radius_m: float | None = None) -> Found:
-    """Facilities nearest to (lat, lon) by exact distance, ties by registry id; widens until enough.
+    """Facilities nearest to (lat, lon) by WGS-84 geodesic distance, ties by registry id; widens until enough.
 
     Each round reads every matching row in the box around a circle, keeps those truly inside it, and stops
     once enough are inside: nothing outside the circle can be nearer than what is inside. The first circle
@@ -256,11 +278,11 @@ async def close_reader(db: Database) -> None:
 
 async def brute_force(db: Database, lat: float, lon: float, filters: Filters | None = None,
                       limit: int = 10) -> list[tuple[float, str]]:
-    """The reference ranking: every row read, filtered and measured in Python (tests, benchmark)."""
+    """The reference ranking: every row read, filtered and measured by geodesic in Python (tests, benchmark)."""
     filters = filters or Filters()
     async with db.engine.connect() as conn:
         rows = await conn.execute(select(Facility.registry_id, Facility.lat, Facility.lon, Facility.care_mask,
                                          Facility.min_age_months, Facility.max_age_months, Facility.nature,
                                          Facility.registered))
-        ranked = sorted((haversine_m(lat, lon, r.lat, r.lon), r.registry_id) for r in rows if filters.matches(r))
+        ranked = sorted((geodesic_m(lat, lon, r.lat, r.lon), r.registry_id) for r in rows if filters.matches(r))
     return ranked[:limit]

@@ -8,10 +8,19 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import or_, select
 
 from locator.gazetteer import Gazetteer, Match, fold
+from locator.geo import AREAS
 from locator.links import map_links
 from locator.models import Facility
 from locator.search import Filters, Found, Hit, close_reader, nearest
 from storage.database import Database
+
+#: What the registry covers: Lanzhou's districts, counties and 兰州新区 (as a box around them).
+COVERED = AREAS["lanzhou"]
+
+
+def covers(lat: float, lon: float) -> bool:
+    """False for a point outside Lanzhou: its "nearest" facilities are Lanzhou's, however far, so say so."""
+    return COVERED.contains(lat, lon)
 
 
 def card(hit: Hit) -> dict[str, Any]:

@@ -14,11 +14,12 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import Tuoyu
+from bot.settings import secret_key
 from complaints import photos
 from web import chat, facility, guide, metrics, site, staff, staff_charts, status, workers
 from web.errors import DatabaseOutage
 from web.pages import Pages, make_env
-from web.security import BodyLimit, GuessThrottle, Limits, SecurityHeaders, TokenBucket, secret_key
+from web.security import BodyLimit, Limits, SecurityHeaders, TokenBucket
 
 STATIC = Path(__file__).with_name("static")
 SESSION_COOKIE = "tuoyu_session"
@@ -59,5 +60,4 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None, extra_routes: Sequenc
     app.state.chat_limit = TokenBucket(limits.chat_burst, limits.chat_per_s)
     app.state.chat_ip_limit = TokenBucket(limits.chat_ip_burst, limits.chat_ip_per_s)
     app.state.upload_limit = TokenBucket(limits.upload_burst, limits.upload_per_s)
-    app.state.guesses = GuessThrottle(limits.guess_burst, limits.guess_per_s)
     return app

@@ -1,4 +1,4 @@
-"""HTTP hardening: secret key, security headers, body limits, CSRF tokens and token-bucket rate limits."""
+"""HTTP hardening: security headers, body limits, CSRF tokens and in-memory token-bucket rate limits."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.settings import Settings
 from complaints import photos
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,22 +22,6 @@ HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"geolocation=(self), camera=(self), microphone=()"),
 ]
-
-def secret_key(settings: Settings) -> str:
-    """settings.secret_key, or a random key generated once and kept in data_dir so sessions survive restarts."""
-    if settings.secret_key:
-        return settings.secret_key
-    path = settings.data_dir / "web-secret.key"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    _write_private(path, key)
-    return key
-
-def _write_private(path: Path, text: str) -> None:
-    path.touch(mode=0o600)
-    path.write_text(text, encoding="utf-8")
 
 @dataclass(frozen=True)
 class Limits:
@@ -53,7 +35,7 @@ class Limits:
     chat_ip_per_s: float = 50.0
     upload_burst: int = 5
     upload_per_s: float = 0.1
-    guess_burst: int = 5  # wrong tracking+PIN or password guesses, per IP and per target
+    guess_burst: int = 5  # staff login tries per (name, address), counted in the database (web/staff.py)
     guess_per_s: float = 1 / 60
 
 class TokenBucket:
@@ -90,20 +72,6 @@ class TokenBucket:
         full = [k for k in self._buckets if self._level(k, now) >= self.burst]
         for key in full or list(self._buckets)[: self.max_keys // 10]:
             del self._buckets[key]
-
-class GuessThrottle:
-    """Counts failed guesses per client and per target; either budget empty blocks further tries."""
-
-    def __init__(self, burst: int, rate: float) -> None:
-        self.by_client = TokenBucket(burst, rate)
-        self.by_target = TokenBucket(burst, rate)
-
-    def blocked(self, client: str, target: str) -> bool:
-        return self.by_client.empty(client) or self.by_target.empty(target)
-
-    def failed(self, client: str, target: str) -> None:
-        self.by_client.allow(client)
-        self.by_target.allow(target)
 
 def client_ip(request: Request) -> str:
     """The peer address (uvicorn has already applied X-Forwarded-For from trusted proxies)."""

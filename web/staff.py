@@ -7,22 +7,33 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from itsdangerous import BadData
+from itsdangerous import URLSafeTimedSerializer as Serializer
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.settings import secret_key
 from complaints.errors import ComplaintError, Forbidden, Invalid, InvalidTransition, NotFound
 from complaints.lifecycle import TRANSITIONS, Status
 from complaints.models import AuditLog, Complaint
 from complaints.photos import MEDIA, photo_path
 from complaints.routing import CATEGORIES
 from complaints.views import StaffView, Summary
+from storage import attempts
+from storage.attempts import Budget
+from web import sessions
 from web.complaints import labels, service_of
 from web.pages import request_lang
 from web.security import client_ip, csrf_ok, csrf_token
 
+DEVICE_COOKIE = "tuoyu_staff_device"
+DEVICE_DAYS = 90
+DEVICE_NAMES = 5
+LOGIN_PER_ADDRESS = Budget(20, 1 / 60)  # any names from one address
+LOGIN_PER_NAME = Budget(10, 1 / 60)  # one name from browsers it never logged in from
 CSV_FIELDS = ("tracking", "created_at", "category", "status", "urgent", "overdue", "facility_name", "district",
               "ack_due_at", "resolve_due_at", "supporters")
 
@@ -32,11 +43,13 @@ def _login_redirect(request: Request) -> Response:
 
 
 async def current_staff(request: Request) -> StaffView | None:
-    """The logged-in, still active staff member, or None (the session is then cleared)."""
+    """The logged-in, still active staff member of a live server-side session, or None (the cookie is then cleared)."""
     name = request.session.get("staff")
     if not isinstance(name, str):
         return None
     try:
+        if await sessions.staff_of(request.app.state.tuoyu.db, request.session.get("sid")) != name:
+            raise NotFound(name)  # logged out, expired, or a cookie from before server-side sessions
         return await service_of(request).staff(name)
     except NotFound:
         request.session.clear()
@@ -54,31 +67,66 @@ async def login_form(request: Request) -> Response:
     return _render(request, "staff_login.html", error=None, name="")
 
 
+def _known_device(request: Request) -> Serializer:
+    return Serializer(secret_key(request.app.state.tuoyu.settings), salt="tuoyu staff device")
+
+
+def _device_names(request: Request) -> list[str]:
+    """Staff names that logged in before from this browser (a signed cookie kept across logouts)."""
+    try:
+        names = _known_device(request).loads(request.cookies.get(DEVICE_COOKIE, ""), max_age=DEVICE_DAYS * 86400)
+    except BadData:
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def login_budgets(request: Request, name: str) -> list[tuple[str, Budget]]:
+    """What a login try takes, reserved in the database before the password is checked.
+
+    Per address and name (the limits' guess budget), per address over all names, and per name over all
+    addresses, except from a browser that has logged in as that name before: an attacker spends his own
+    address's budget, and one spread over many addresses slows new devices but never locks out a known one.
+    """
+    limits, ip = request.app.state.limits, client_ip(request)
+    pair = Budget(limits.guess_burst, limits.guess_per_s)
+    keys = [(f"login-ip:{ip}", LOGIN_PER_ADDRESS), (f"login:{name}|{ip}", pair)]
+    if name not in _device_names(request):
+        keys.append((f"login-name:{name}", LOGIN_PER_NAME))
+    return keys
+
+
 async def login(request: Request) -> Response:
-    """POST /staff/login: argon2 check by the complaints service; throttled per IP and per name."""
+    """POST /staff/login: a try is reserved (see login_budgets), then argon2 checks the password off the loop."""
     async with request.form(max_files=0, max_fields=8) as form:
         name, password, sent = (str(form.get(k) or "") for k in ("name", "password", "csrf"))
     if not csrf_ok(request, sent):
         return _render(request, "staff_login.html", 403, error="csrf", name=name)
-    guesses, ip = request.app.state.guesses, client_ip(request)
-    if guesses.blocked(ip, f"staff:{name}"):
+    name, password, db = name[:64], password[:256], request.app.state.tuoyu.db
+    if await attempts.take(db, login_budgets(request, name)):
         return _render(request, "staff_login.html", 429, error="throttled", name=name)
     try:
-        member = await service_of(request).authenticate(name[:64], password[:256])
+        member = await service_of(request).authenticate(name, password)
     except Forbidden:
-        guesses.failed(ip, f"staff:{name}")
         return _render(request, "staff_login.html", 400, error="wrong", name=name)
+    await attempts.clear(db, f"login:{name}|{client_ip(request)}")
     request.session.clear()  # a fresh session (and CSRF token) after login
     request.session["staff"] = member.name
+    request.session["sid"] = await sessions.start(db, member.name)
     csrf_token(request)
-    return RedirectResponse(f"/staff?lang={request_lang(request)}", status_code=303)
+    response = RedirectResponse(f"/staff?lang={request_lang(request)}", status_code=303)
+    names = [member.name, *(n for n in _device_names(request) if n != member.name)][:DEVICE_NAMES]
+    response.set_cookie(DEVICE_COOKIE, _known_device(request).dumps(names), max_age=DEVICE_DAYS * 86400,
+                        path="/staff", httponly=True, samesite="lax",
+                        secure=request.app.state.tuoyu.settings.public_url.startswith("https://"))
+    return response
 
 
 async def logout(request: Request) -> Response:
-    """POST /staff/logout."""
+    """POST /staff/logout: ends the session on the server too, so a copy of the cookie opens nothing."""
     async with request.form(max_files=0, max_fields=4) as form:
         if not csrf_ok(request, form.get("csrf")):
             raise HTTPException(403, "wrong CSRF token")
+    await sessions.end(request.app.state.tuoyu.db, request.session.get("sid"))
     request.session.clear()
     return _login_redirect(request)
 

@@ -21,24 +21,18 @@ async def status_form(request: Request) -> Response:
 
 
 async def status_lookup(request: Request) -> Response:
-    """POST /status: show the status when tracking number and PIN match; wrong guesses are throttled."""
+    """POST /status: show the status when tracking number and PIN match; tries are throttled in the database."""
     pages = request.app.state.pages
     async with request.form(max_files=0, max_fields=8) as form:
         raw_tracking, pin, sent_csrf = (str(form.get(k) or "") for k in ("tracking", "pin", "csrf"))
     if not csrf_ok(request, sent_csrf):
         return pages.render(request, "status.html", 403, form=True, view=None, error="csrf", tracking="")
     tracking = normalize_tracking(raw_tracking) or raw_tracking.strip().upper()[:40]
-    guesses, ip = request.app.state.guesses, client_ip(request)
-    if guesses.blocked(ip, tracking):
-        return pages.render(request, "status.html", 429, form=True, view=None, error="throttled", tracking=tracking)
-    try:
-        if not (pin.isdigit() and len(pin) == PIN_LENGTH):
-            raise NotFound(tracking)
-        view = await service_of(request).status_with_pin(tracking, pin)
-    except Throttled:  # this complaint's PIN budget is spent, whichever instance or channel spent it
+    try:  # every try counts against the number's and the address's budgets, reserved before the PIN is compared
+        view = await service_of(request).status_with_pin(tracking, pin[:PIN_LENGTH + 2], client=client_ip(request))
+    except Throttled:  # the same answer whether or not the number exists
         return pages.render(request, "status.html", 429, form=True, view=None, error="throttled", tracking=tracking)
     except NotFound:
-        guesses.failed(ip, tracking)
         return pages.render(request, "status.html", 400, form=True, view=None, error="not_found", tracking=tracking)
     return pages.render(request, "status.html", form=True, view=view, error=None, tracking=tracking,
                         **labels(request, request_lang(request)))

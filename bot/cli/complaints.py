@@ -29,15 +29,16 @@ class Context:
 async def context() -> AsyncIterator[Context]:
     """Open and migrate the configured database and build the complaint service (no knowledge base)."""
     from bot.i18n import default_catalog
-    from bot.settings import Settings
+    from bot.settings import Settings, secret_key
     from complaints.service import ComplaintService
+    from complaints.tracking import pin_key
     from storage.database import Database
 
     settings = Settings.from_env()
     db = Database(settings.database_url)
     try:
         await db.upgrade()
-        yield Context(settings, db, ComplaintService(db, default_catalog().get))
+        yield Context(settings, db, ComplaintService(db, default_catalog().get, pin_key=pin_key(secret_key(settings))))
     finally:
         await db.dispose()
 

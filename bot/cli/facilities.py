@@ -124,13 +124,19 @@ async def run_near(args: argparse.Namespace) -> int:
 
 
 async def run_find(args: argparse.Namespace) -> int:
-    from locator.gazetteer import Gazetteer
+    from locator.gazetteer import Gazetteer, is_place_word
 
     text = " ".join(args.place)
-    match = Gazetteer.default().find(text)
-    if match is None:
+    if is_place_word(text):
+        return _fail(f"{text!r} says what to look for, not where: give a place (a subdistrict, district or landmark, "
+                     "e.g. 西关十字, 七里河区) or a point with `tuoyu facilities near LAT LON`", 2)
+    matches = Gazetteer.default().candidates(text)
+    if not matches:
         return _fail(f"no place called {text!r} in the Lanzhou gazetteer")
-    place = match.place
+    if len(matches) > 1:
+        options = "; ".join(f"{m.place.name} ({m.place.district})" for m in matches)
+        return _fail(f"{text!r} could be more than one place: {options}. Say which, e.g. with its district", 2)
+    place = matches[0].place
     if not args.json:
         print(f"{place.name} ({place.district}; {place.lat:.4f}, {place.lon:.4f}; accuracy: {place.accuracy})")
     return await _search(args, place.lat, place.lon)
@@ -138,7 +144,7 @@ async def run_find(args: argparse.Namespace) -> int:
 
 async def _search(args: argparse.Namespace, lat: float, lon: float) -> int:
     from locator.search import Filters
-    from locator.service import FacilityService, card
+    from locator.service import FacilityService, card, covers
 
     if args.limit < 1 or (args.age is not None and not 0 <= args.age <= 72):
         return _fail("--limit must be ≥ 1 and --age within 0–72 months", 2)
@@ -151,6 +157,16 @@ async def _search(args: argparse.Namespace, lat: float, lon: float) -> int:
         await service.close()
         await db.dispose()
     cards = [{**card(h), "distance_m": round(h.distance_m, 1)} for h in found.hits]
+    outside = not covers(lat, lon)
+    if outside:
+        note = (f"({lat:.4f}, {lon:.4f}) is outside Lanzhou: the facility registry covers Lanzhou only (its "
+                "districts, counties and 兰州新区).")
+        if cards:
+            first = cards[0]
+            note += (f" The nearest facility is {first['name']} ({first['district']}), "
+                     f"{first['distance_m'] / 1000:,.0f} km away.")
+        print(note, file=sys.stderr if args.json else sys.stdout)
+        cards = cards if args.json else cards[:1]
     if args.json:
         print(json.dumps(cards, ensure_ascii=False, indent=2))
         return 0

@@ -82,8 +82,10 @@ class Engine:
     async def _text(self, turn: Turn) -> list[Reply]:
         text = turn.inbound.text
         if turn.emergency:  # the call comes first; a matching article (e.g. "must I report abuse?") is a tap away
-            decision = self.kb.decide(text)
             reply = self._emergency(turn, turn.emergency)
+            if turn.emergency.tier == "crisis":  # a parent at risk still asked something: answer it too
+                return [reply, *(self._answer_each(turn, text) or [self.ask(turn, text)])]
+            decision = self.kb.decide(text)
             if decision.kind == "answer":
                 shown = {b.data for b in reply.buttons}  # the CPR button stays first
                 reply.buttons += [Button(str(h.article.text("title", turn.lang)), f"a:{h.article.id}")
@@ -220,7 +222,7 @@ class Engine:
                              age_months=turn.state.memory.get(CHILD_AGE), public_url=self.public_url)
 
     def _emergency(self, turn: Turn, emergency: Emergency) -> Reply:
-        header = turn.t("emergency_header", call=emergency.call)
+        header = turn.t(emergency.header, call=emergency.call)
         steps = turn.t(f"emergency_{emergency.category}")
         return Reply(kind="emergency", text=f"{header}\n{steps}", score=1.0,
                      buttons=emergency_buttons(steps, turn.lang, self.catalog, self.kb),

@@ -384,7 +384,7 @@ class ComplaintFlow:
         if tracking is None:
             return [self._reply(turn.t("complaint_status_usage"))]
         if len(parts) > 1:
-            view = await self.service.status_with_pin(tracking, parts[1])
+            view = await self.service.status_with_pin(tracking, parts[1], client=turn.chat_key)
         else:
             view = await self.service.status_for_chat(tracking, turn.chat_key)
         return [self._status_reply(turn, view)]

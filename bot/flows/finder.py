@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from bot.engine.flow import Turn
 from bot.engine.types import Button, InboundKind, Reply
-from locator.gazetteer import Gazetteer, Place
+from locator.gazetteer import Gazetteer, Match, Place, is_place_word
 from locator.links import map_links
 from locator.model import CARE_BITS, FacilityRecord
 from locator.query import age_months, care_type, is_skip, parse_request
 from locator.search import Filters, Found
-from locator.service import FacilityService, card
+from locator.service import FacilityService, card, covers
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,11 @@ class FinderFlow:
                 state.data["care"] = request.care_type
             if request.age_months is not None:
                 state.data["age"] = request.age_months
+            if request.choices:
+                return [self._ask_which(turn, request.choices)]
             if request.place:
                 self._set_place(turn, request.place.place)
-        return await self._next(turn)
+        return await self._next(turn, prefix=turn.t("finder_start"))
 
     async def on_input(self, turn: Turn) -> list[Reply]:
         inbound, state = turn.inbound, turn.state
@@ -82,11 +85,15 @@ class FinderFlow:
             state.data["age"], understood = months, True
         if is_skip(text) and step in ("type", "age"):
             state.data["care" if step == "type" else "age"], understood = ANY, True
-        match = self.gazetteer.find(text)
-        if match:
-            self._set_place(turn, match.place)
+        matches = self.gazetteer.candidates(text)
+        if len(matches) > 1:
+            return [self._ask_which(turn, matches)]
+        if matches:
+            self._set_place(turn, matches[0].place)
             understood = True
         if not understood:
+            if step == "place" and is_place_word(text):  # "附近的托育机构": still no place
+                return [self._ask_place(turn, turn.t("finder_ask_place"))]
             if step == "place":
                 return [self._ask_place(turn, turn.t("finder_no_place", text=text.strip()[:40]))]
             return await self._next(turn, prefix=turn.t("finder_not_understood"))
@@ -104,6 +111,8 @@ class FinderFlow:
             state.data["age"] = int(arg) if arg.isdigit() else ANY
         elif kind == "d" and arg in self.gazetteer.districts:
             self._set_place(turn, self.gazetteer.districts[arg])
+        elif kind == "p" and arg.isdigit() and int(arg) < len(self.gazetteer.places):
+            self._set_place(turn, self.gazetteer.places[int(arg)])
         elif kind == "more" and memory.get("finder_last"):
             last = memory["finder_last"]
             last["offset"] = last.get("offset", 0) + PAGE
@@ -154,6 +163,16 @@ class FinderFlow:
         return Reply(kind="facility_search", text=f"{text}\n{turn.t('finder_district_prompt')}", buttons=buttons,
                      request_location=True, score=1.0)
 
+    def _ask_which(self, turn: Turn, matches: Sequence[Match]) -> Reply:
+        """Several places answer to the name: one button each, with its district."""
+        turn.state.step = "place"
+        index = {id(p): i for i, p in enumerate(self.gazetteer.places)}
+        buttons = [Button(turn.t("finder_which_option", place=place_label(m.place, turn.lang),
+                                 district=place_label(self.gazetteer.districts[m.place.district_code], turn.lang)),
+                          f"f:p:{index[id(m.place)]}") for m in matches if id(m.place) in index]
+        return Reply(kind="facility_search", text=turn.t("finder_which", name=matches[0].key), buttons=buttons,
+                     request_location=True, score=1.0)
+
     @staticmethod
     def _conditions(turn: Turn, query: dict[str, Any]) -> str:
         parts = []
@@ -185,6 +204,8 @@ class FinderFlow:
         return [self._render(turn, query, found)]
 
     def _render(self, turn: Turn, query: dict[str, Any], found: Found) -> Reply:
+        if not covers(query["lat"], query["lon"]) and found.hits and not query.get("offset"):
+            return self._out_of_area(turn, query, found)
         offset = query.get("offset", 0)
         center = {"lat": query["lat"], "lon": query["lon"], "label": query["label"], "accuracy": query["accuracy"]}
         data: dict[str, Any] = {"facilities": [card(h) for h in found.hits], "center": center, "more": found.more,
@@ -220,6 +241,18 @@ class FinderFlow:
         if query["registered_only"]:
             buttons.append(Button(turn.t("finder_btn_all"), "f:all"))
         buttons.append(Button(turn.t("finder_btn_new"), "f:new"))
+        return Reply(kind="facility_results", text=text, buttons=buttons, data=data, score=1.0)
+
+    def _out_of_area(self, turn: Turn, query: dict[str, Any], found: Found) -> Reply:
+        """A point outside Lanzhou: say what the registry covers and where its nearest facility is, and offer
+        Lanzhou's districts rather than a list of cards hundreds of kilometres away."""
+        hit = found.hits[0]
+        text = turn.t("finder_out_of_area", place=query["label"], name=hit.facility.name,
+                      district=hit.facility.district, km=f"{hit.distance_m / 1000:,.0f}")
+        text = text[:1].upper() + text[1:]  # "your location is ..." opens the English sentence
+        buttons = [Button(place_label(d, turn.lang), f"f:d:{code}") for code, d in self.gazetteer.districts.items()]
+        data = {"facilities": [card(hit)], "offset": 0, "more": False, "radius_m": found.radius_m,
+                "out_of_area": True}
         return Reply(kind="facility_results", text=text, buttons=buttons, data=data, score=1.0)
 
     @staticmethod

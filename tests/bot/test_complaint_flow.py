@@ -287,7 +287,7 @@ async def test_start_needs_no_database() -> None:
     from complaints.service import ComplaintService
 
     nowhere = Database("postgresql://nobody@127.0.0.1:1/none")  # never reachable
-    flow = ComplaintFlow(ComplaintService(nowhere, default_catalog().get), default_table())
+    flow = ComplaintFlow(ComplaintService(nowhere, default_catalog().get, pin_key=b"test"), default_table())
     state = State(memory={"recent_facilities": [{"id": "LZ-1", "name": "彩虹托育", "district": "安宁区"}]})
     [reply] = await flow.start(Turn(Inbound.message("我要投诉"), state, default_catalog(), "ask:1"))
     assert reply.kind == "complaint" and [b.data for b in reply.buttons] == ["c:fac:LZ-1"]

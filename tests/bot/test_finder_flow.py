@@ -14,6 +14,7 @@ from bot.engine.types import Inbound, InboundKind, Reply, State
 from bot.flows.finder import FinderFlow
 from bot.i18n import default_catalog
 from bot.settings import Settings
+from locator.gazetteer import Gazetteer
 from locator.service import FacilityService
 from storage.database import Database
 from tests.bot.helpers import fixture_kb
@@ -100,6 +101,37 @@ async def test_place_question_offers_location_and_districts_and_retries(app: Tuo
     assert page.data["center"]["label"] == "安宁区"
 
 
+@pytest.mark.parametrize("text", ["找托育机构", "附近的托育机构", "我想找托育机构"])
+async def test_looking_for_care_asks_where_instead_of_listing(app: Tuoyu, text: str) -> None:
+    chat = Chat(app)
+    [ask_type] = await chat.say(text)
+    assert ask_type.kind == "facility_search" and "f:t:any" in [b.data for b in ask_type.buttons]
+    assert "lat" not in (await chat.state()).data
+    await chat.press("f:t:any")
+    [ask] = await chat.press("f:a:any")
+    assert ask.kind == "facility_search" and ask.request_location and "在哪里找" in ask.text
+    assert "f:d:620102" in [b.data for b in ask.buttons]
+    state = await chat.state()
+    assert state.flow == "finder" and state.step == "place" and "lat" not in state.data
+    [again] = await chat.say("我家附近的托儿所")  # still no place: asked again, not "no such place"
+    assert again.request_location and "没找到" not in again.text and "lat" not in (await chat.state()).data
+
+
+async def test_an_ambiguous_place_asks_which_with_the_district(app: Tuoyu) -> None:
+    app.services["facilities"]._gazetteer = Gazetteer({"districts": [
+        {"code": "620121", "name": "永登县", "lat": 36.7344, "lon": 103.2599,
+         "subdistricts": [{"name": "城关镇", "lat": 36.73, "lon": 103.26}]},
+        {"code": "620123", "name": "榆中县", "lat": 35.8445, "lon": 104.1122,
+         "subdistricts": [{"name": "城关镇", "lat": 35.85, "lon": 104.11}]}]})
+    chat = Chat(app)
+    [which] = await chat.say("/find 城关镇的全日托，孩子14个月")
+    assert which.request_location and "城关镇" in which.text
+    assert sorted(b.label for b in which.buttons) == ["城关镇（榆中县）", "城关镇（永登县）"]
+    yuzhong = next(b.data for b in which.buttons if "榆中县" in b.label)
+    page = results(await chat.press(yuzhong))
+    assert page.data["center"]["lat"] == 35.85 and page.data["facilities"][0]["district"] == "榆中县"
+
+
 async def test_shared_location_searches_at_once_and_more_pages_on(app: Tuoyu) -> None:
     chat = Chat(app)
     replies = await chat.location(36.0722, 103.7664)
@@ -147,3 +179,14 @@ async def test_demo_seeding_only_into_an_empty_table(database: Database, setting
     await build(on, db=database, migrate=False, kb=fixture_kb())
     await build(on, db=database, migrate=False, kb=fixture_kb())
     assert await count(database) == 300
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", ("不在兰州", "只覆盖兰州市", "公里")),
+                                             ("en", ("not in Lanzhou", "covers Lanzhou only", "km away"))])
+async def test_a_point_outside_lanzhou_says_what_is_covered_and_where_the_nearest_is(
+        app: Tuoyu, lang: str, words: tuple[str, ...]) -> None:
+    page = results(await Chat(app, lang).location(39.9, 116.4))  # Beijing
+    assert all(w in page.text for w in words), page.text
+    [nearest] = page.data["facilities"]
+    assert nearest["distance_m"] > 1_000_000 and nearest["name"] in page.text and nearest["district"] in page.text
+    assert page.data["out_of_area"] and "f:d:620102" in [b.data for b in page.buttons]

@@ -30,7 +30,8 @@ class Clock:
 
 def service(db: Database, clock: Clock | None = None) -> ComplaintService:
     clock = clock or Clock()
-    return ComplaintService(db, default_catalog().get, clock=clock, wake=lambda: clock.woken.append(True))
+    return ComplaintService(db, default_catalog().get, pin_key=b"test", clock=clock,
+                            wake=lambda: clock.woken.append(True))
 
 
 def submission(**overrides: object) -> Submission:

@@ -51,17 +51,24 @@ CALL_110 = [
 # Classes of danger sign, each in several phrasings; the category names the first steps shown.
 CLASSES: dict[str, list[str]] = {
     "choking": [
-        "娃啃苹果噎着了，脸憋得通红咳不出来", "宝宝吃小番茄被卡住了", "吃东西的时候卡到了怎么急救",
+        "娃啃苹果噎着了，脸憋得通红咳不出来", "宝宝吃小番茄被卡住了", "娃吃面包哽住了", "吃东西的时候卡到了怎么急救",
         "如果孩子吃糖卡住了，大人应该怎么急救", "一岁宝宝吃馒头噎到了会怎么样",
         "婴儿喝奶时窒息了", "my toddler choked on a grape", "baby is choking on food, what do I do",
     ],
     "not_breathing": [
+        "宝宝突然不呼吸了", "孩子没有心跳了", "宝宝哭着哭着就没气了，脸发紫", "塑料袋蒙在宝宝脸上了",
+        "my baby stopped breathing",
+    ],
+    "breathing": [
         "刚生下来的宝宝哭的时候嘴唇有点紫，会是什么原因", "宝宝嘴唇紫紫的是怎么回事", "娃的嘴巴周围发青",
-        "孩子一哭就背过气去，脸都黑了", "娃哭得抽过去了，嘴唇乌紫",
-        "宝宝哭着哭着就没气了，脸发紫", "孩子鼻翼一扇一扇的，喘得很厉害",
-        "宝宝吸气的时候锁骨那里凹下去", "孩子呼吸很费劲", "my baby's lips look blue",
+        "孩子一哭就背过气去，脸都黑了", "娃哭得抽过去了，嘴唇乌紫", "孩子鼻翼一扇一扇的，喘得很厉害",
+        "宝宝吸气的时候锁骨那里凹下去", "孩子呼吸很费劲", "哮喘又发作了，喘得说不出话", "my baby's lips look blue",
         "he holds his breath when crying and turns blue", "baby's nostrils flaring and ribs sucking in",
     ],
+    "bleeding": ["孩子鼻血流了半个小时还止不住", "宝宝手指被门夹断了", "摔破了下巴，流了好多血"],
+    "serious_injury": ["孩子在小区被电动车撞了", "衣柜倒了压在宝宝身上", "my son was hit by a car"],
+    "locked_in": ["钥匙落车里，宝宝被锁在车里了", "my baby is locked in the car"],
+    "allergy": ["吃了虾以后嘴唇肿了，身上起风团", "宝宝吃了鸡蛋眼皮肿了，全身起红疹子"],
     "convulsion": [
         "孩子刚才抽搐还翻白眼，是怎么回事", "宝宝手脚一抽一抽的，眼睛往上翻", "娃反白眼身体发僵",
         "小孩突然抽风了", "发烧后抽筋了多久有反应", "my baby's eyes rolled back and she was jerking",
@@ -69,12 +76,14 @@ CLASSES: dict[str, list[str]] = {
     "poisoning": [
         "孩子误吞异物了怎么办", "宝宝吞了一颗玻璃珠", "一岁半的娃把一整瓶维生素软糖吃了",
         "孩子偷吃了十几粒钙片", "宝宝误服了感冒药", "孩子把妈妈的药吃了", "宝宝吞下一枚硬币会一直留在肚子里吗",
-        "孩子误吞了小螺丝多久会拉出来", "娃自己打开药瓶吃了好多片", "给宝宝喂错药了", "宝宝一下子吃了6粒维生素AD",
+        "孩子误吞了小螺丝多久会拉出来", "娃自己打开药瓶吃了好多片", "孩子吃了半板退烧药", "娃把外婆的降压药丸吃了两颗",
+        "给宝宝喂错药了", "宝宝一下子吃了6粒维生素AD",
         "孩子捡到一颗药片吃了",
         "my toddler swallowed a coin", "she ate a handful of vitamin gummies",
         "he got into the medicine cabinet and took some tablets",
     ],
-    "burn": ["宝宝脸上被烫破皮了", "孩子额头烫伤起泡", "小孩脸被热汤烫了怎么办", "boiling water spilled on her face"],
+    "burn": ["宝宝脸上被烫破皮了", "热汤洒了，孩子脖子和下巴起了好几个水泡", "孩子额头烫伤起泡",
+             "小孩脸被热汤烫了怎么办", "boiling water spilled on her face"],
     "head_injury": [
         "孩子从沙发上摔下来磕到头，后来吐了", "宝宝撞到额头之后一直没精神想睡觉", "娃后脑勺着地，现在蔫蔫的",
         "she fell off the bed, hit her head and is very sleepy",
@@ -101,21 +110,23 @@ CLASSES: dict[str, list[str]] = {
     ],
     "stool_blood": [
         "三个月宝宝大便里有血丝", "宝宝拉血了", "孩子便血怎么办", "宝宝拉的屎带血是什么原因",
-        "宝宝大便像果酱一样", "九个月娃拉肚子还带血", "宝宝拉出来的是黑色柏油样大便", "新生儿大便是紫色的",
+        "宝宝大便像果酱一样", "宝宝臭臭里有血丝", "九个月娃拉肚子还带血", "宝宝拉出来的是黑色柏油样大便",
+        "新生儿大便是紫色的",
         "blood in my baby's poo", "my baby has bloody stools",
     ],
     "jaundice": [
-        "宝宝黄疸，手心脚心都黄了", "新生儿黄疸还特别嗜睡", "宝宝皮肤发黄，大便是灰白色的",
+        "宝宝黄疸，手心脚心都黄了", "黄痘宝宝脚底也黄了", "新生儿黄疸还特别嗜睡", "宝宝皮肤发黄，大便是灰白色的",
         "二十天的宝宝大便发白", "黄疸宝宝不肯吃奶", "宝宝黄胆，这两天特别嗜睡", "孩子眼睛发黄，大便颜色很浅",
         "my newborn's palms and soles are yellow",
         "jaundiced baby with pale stools",
     ],
-    "no_urine": ["出生5天的宝宝2天没尿了", "宝宝一整天都没尿尿", "新生儿尿不湿一天都是干的", "宝宝出生后到现在还没尿过",
+    "no_urine": ["出生5天的宝宝2天没尿了", "新生儿这两天尿特别少，尿布几乎是干的", "宝宝一整天都没尿尿",
+                 "新生儿尿不湿一天都是干的", "宝宝出生后到现在还没尿过",
                  "my newborn has had no wet nappies for a day"],
-    "vomiting": ["宝宝吐了绿色的水", "孩子呕吐物是黄绿色的", "宝宝反复呕吐，脸色发灰", "二十多天的宝宝喷射状吐奶",
-                 "my baby is vomiting green bile"],
+    "vomiting": ["宝宝吐了绿色的水", "宝宝半夜吐的东西发绿", "孩子呕吐物是黄绿色的", "宝宝反复呕吐，脸色发灰",
+                 "二十多天的宝宝喷射状吐奶", "my baby is vomiting green bile"],
     "facility_injury": [
-        "孩子在托育园摔骨折了，老师没送医院", "宝宝在幼儿园磕破头流了很多血，园里也没带去就医",
+        "孩子在托育园摔骨折了，老师没送医院", "宝宝在幼儿园摔得胳膊不能动，园里也没带去就医",
         "my son broke his arm at daycare and they didn't take him to a doctor",
     ],
     "fetal_movement": [
@@ -123,6 +134,7 @@ CLASSES: dict[str, list[str]] = {
         "孕8个月胎动不明显了", "今天一天都没怎么感觉到胎动", "I'm 36 weeks pregnant and the baby isn't moving as much",
         "reduced fetal movements at 33 weeks",
     ],
+    "limb_injury": ["宝宝从床上掉下来，胳膊一动就哭", "孩子被门夹了手指，手指弯了", "she fell and won't move her arm"],
     "pregnancy_warning": ["孕36周下身流血了", "羊水破了要马上去医院吗", "怀孕七个月突然头痛眼花",
                           "my waters broke at 35 weeks"],
     "foreign_body": ["娃把一粒花生米塞进鼻孔里了", "小飞虫钻进孩子耳朵里了", "洗洁精溅进宝宝眼睛里",
@@ -131,12 +143,14 @@ CLASSES: dict[str, list[str]] = {
               "his hernia won't go back in and it's hard"],
     "crisis": [
         "带孩子太累了，我真的不想活了", "产后每天都觉得活着没意思", "我有时候想死，孩子怎么办",
-        "单位不给产假，我都想轻生了", "真想一死了之", "I don't want to live anymore, the baby won't stop crying",
+        "单位不给产假，我都想轻生了", "这阵子老是想不开", "有时候觉得我要是死了大家都轻松", "真想一死了之",
+        "I don't want to live anymore, the baby won't stop crying",
         "sometimes I want to kill myself",
     ],
 }
-DOCTOR_NOW = {"infant_fever", "infant_unwell", "fever_listless", "infant_breathing", "stool_blood", "jaundice",
-              "no_urine", "vomiting", "facility_injury", "fetal_movement", "pregnancy_warning", "foreign_body", "groin"}
+DOCTOR_NOW = {"allergy", "limb_injury", "infant_fever", "infant_unwell", "fever_listless", "infant_breathing",
+              "stool_blood", "jaundice", "no_urine", "vomiting", "facility_injury", "fetal_movement",
+              "pregnancy_warning", "foreign_body", "groin"}
 
 NOT_EMERGENCY = [
     "产假有多少天", "宝宝发烧38度怎么办", "热性惊厥是什么", "怎么预防孩子误吞电池",
@@ -165,6 +179,15 @@ NOT_EMERGENCY = [
     "宝宝大便绿色正常吗", "新生儿黄疸高怎么办", "宝宝尿黄是上火吗", "宝宝吃了药吐了要不要补", "胎动频繁是怎么回事",
     "笑死我了，宝宝会叫妈妈了", "烦死了，宝宝一直哭", "孩子死活不肯睡觉", "宝宝打完疫苗发烧38.5，精神还行",
     "怀孕期间牙龈出血怎么办", "宝宝耳朵进水了", "宝宝疝气怎么办", "新生儿体温36度正常吗", "宝宝的痰都咽下去了",
+    "宝宝大便淡黄色正常吗", "成人剂量的退烧药孩子能吃吗", "宝宝腿上烫了个小水泡", "宝宝手指被门夹了一下，有点红",
+    "吓死我了，宝宝差点摔下床", "宝宝不是发烧，就是有点没精神",
+    "宝宝咳嗽2个月了，最近又发烧了", "掉了个馒头在地上，宝宝捡起来吃了又吐了", "烧了壶开水，宝宝在旁边一直睡",
+    "宝宝脖子褶里红了是不是淹着了", "屏气发作会遗传吗", "are breath-holding spells harmful", "what is dry drowning",
+    "宝宝拉肚子三天了，大便里没有血丝", "watery poos all day but no blood", "宝宝鼻塞，吃奶的时候喘不过来",
+    "孩子发烧38.8，浑身没劲，腿疼",
+    "can I end my maternity leave early", "is this houseplant poisonous to toddlers",
+    "where can I get a car seat fitting",
+    "我快累死了，宝宝一晚上醒五次",
     "宝宝鼻屎里带血丝", "新生儿第一天只尿了一次正常吗", "宝宝睡觉会不会被被子捂住口鼻", "新生儿鼻塞呼哧呼哧的",
     "一个多月的宝宝打嗝，不哭不闹的", "his tooth turned grey after he fell", "is this toy small enough to choke on",
     "my baby sometimes chokes on milk", "can a high fever cause a seizure",
@@ -211,7 +234,11 @@ def test_questions_about_a_topic_are_not_emergencies(detector: EmergencyDetector
     ("孩子抽搐了", True), ("打完疫苗孩子会抽搐吗", False), ("孩子没有抽搐", False),  # feared, denied
     ("两个月宝宝发烧", True), ("两个月宝宝没发烧", False),
     ("宝宝抽搐了，以后怎么预防", True),  # a later "预防" does not undo the sign described first
-    ("孩子以前抽搐过", False), ("孩子抽搐了会怎么样", True), ("宝宝噎到了怎么急救", True),
+    ("哺乳期妈妈发烧38.5度，宝宝两个月", False), ("妈妈发现两个月宝宝发烧了", True),  # whose sign it is
+    ("我发烧了，一个月的宝宝会被传染吗", False), ("我闺女才一个月，发烧38度", True),
+    ("担心宝宝把扣子吞下去", False), ("宝宝会不会是吞了什么东西，一直干呕", True),  # a fear, a suspicion
+    ("孩子以前抽搐过", False), ("半小时以前吞了一颗磁力珠", True),  # a recent time is not the past
+    ("孩子抽搐了会怎么样", True), ("宝宝噎到了怎么急救", True),
 ])
 def test_only_the_words_around_a_mention_decide_whether_it_is_happening(
         detector: EmergencyDetector, text: str, real: bool) -> None:
@@ -220,8 +247,16 @@ def test_only_the_words_around_a_mention_decide_whether_it_is_happening(
 
 def test_hearsay_never_hides_the_highest_risk_signs(detector: EmergencyDetector) -> None:
     assert detector.detect("看到新闻说孩子从楼上掉下来了，很后怕") is None
-    found = detector.detect("听说别人家孩子出过事，我家宝宝现在被果冻噎住了")
+    found = detector.detect("看到新闻里有孩子出事，我家宝宝现在被果冻噎住了")
     assert found is not None and found.category == "choking"
+
+
+@pytest.mark.parametrize("text", [
+    "听说发烧抽风会烧坏脑子，我家娃刚才就抽搐了", "和别人家小孩一起玩，从滑梯上摔下来磕到头，回家吐了",
+    "网上说黄疸到手心就要去医院，我家宝宝手心也黄了",
+])
+def test_a_parent_quoting_what_they_heard_still_describes_their_child(detector: EmergencyDetector, text: str) -> None:
+    assert detector.detect(text) is not None, text
 
 
 def test_every_category_and_tier_has_its_message_in_both_languages(detector: EmergencyDetector) -> None:
@@ -236,7 +271,7 @@ def test_every_category_and_tier_has_its_message_in_both_languages(detector: Eme
 
 def test_unknown_tier_is_refused() -> None:
     with pytest.raises(ValueError, match="tier"):
-        EmergencyDetector({"frames": {"before": "x", "after": "x", "inside": "x", "hearsay": "x"},
+        EmergencyDetector({"frames": {"before": "x", "after": "x", "inside": "x", "adult": "x", "hearsay": "x"},
                            "categories": {"a": {"call": "120", "tier": "soon", "patterns": ["y"]}}})
 
 

@@ -82,3 +82,22 @@ def test_exit_codes(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert "missing required column(s)" in err and "Traceback" not in err
     assert main(["facilities", "find", "火星基地"]) == 1
+    capsys.readouterr()
+    assert main(["facilities", "find", "托育机构"]) == 2
+    assert "not where" in capsys.readouterr().err
+
+
+def test_a_point_outside_lanzhou_is_told_so_with_the_nearest(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = env / "a.csv"
+    path.write_text(CSV, encoding="utf-8")
+    main(["facilities", "import", str(path)])
+    capsys.readouterr()
+    assert main(["facilities", "near", "39.9", "116.4"]) == 0  # Beijing
+    out = capsys.readouterr().out
+    assert "outside Lanzhou" in out and "nearest facility is 兰州测试一园 (城关区), 1,1" in out and "km away" in out
+    assert "兰州测试二园" not in out  # the nearest only, not a list 1,000 km away
+    assert main(["facilities", "near", "39.9", "116.4", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "outside Lanzhou" in captured.err and len(json.loads(captured.out)) == 2
+    assert main(["facilities", "near", "36.07", "103.77"]) == 0
+    assert "outside" not in capsys.readouterr().out

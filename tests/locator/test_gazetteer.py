@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from locator.demo import records, rows
-from locator.gazetteer import Gazetteer
+from locator.gazetteer import PLACE_WORDS, Gazetteer, is_place_word
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +93,40 @@ def test_sound_matching_finds_what_the_plain_definition_finds(gaz: Gazetteer) ->
         cjk = list(enumerate(text))
         syllables = _syllables(text)
         assert gaz._sound_hits(cjk, syllables) == _sound_hits_by_definition(gaz, cjk, syllables), text
+
+
+def _all_place_words() -> list[str]:
+    raw = yaml.safe_load(PLACE_WORDS.read_text(encoding="utf-8"))
+    return [w for group in raw.values() for w in group]
+
+
+@pytest.mark.parametrize("word", _all_place_words())
+def test_a_place_word_is_never_a_place(gaz: Gazetteer, word: str) -> None:
+    assert is_place_word(word)
+    assert gaz.candidates(word) == [], word
+    assert gaz.find(f"找{word}") is None and gaz.find(f"我想找{word}") is None
+
+
+@pytest.mark.parametrize("text", ["找托育机构", "附近的托育机构", "我想找托育机构", "我家附近的托儿所",
+                                  "这边有幼儿园吗", "兰州的托育", "托育机构", "daycare near me"])
+def test_looking_for_care_names_no_place(gaz: Gazetteer, text: str) -> None:
+    assert gaz.find(text) is None
+
+
+@pytest.mark.parametrize(("text", "name"), [("兰州西站附近的托育机构", "兰州西站"), ("西官的托儿所", "西关十字"),
+                                            ("七里河附近的幼儿园", "七里河区"), ("我家在安宁堡附近", "安宁堡街道")])
+def test_places_beside_place_words_still_match(gaz: Gazetteer, text: str, name: str) -> None:
+    match = gaz.find(text)
+    assert match is not None and match.place.name == name
+
+
+def test_an_ambiguous_name_gives_every_place_with_its_district() -> None:
+    raw = {"districts": [
+        {"code": "620121", "name": "永登县", "lat": 36.7344, "lon": 103.2599,
+         "subdistricts": [{"name": "城关镇", "lat": 36.73, "lon": 103.26}]},
+        {"code": "620123", "name": "榆中县", "lat": 35.8445, "lon": 104.1122,
+         "subdistricts": [{"name": "城关镇", "lat": 35.85, "lon": 104.11}]}]}
+    gaz = Gazetteer(raw)
+    found = gaz.candidates("城关镇的托儿所")
+    assert sorted((m.place.name, m.place.district) for m in found) == [("城关镇", "榆中县"), ("城关镇", "永登县")]
+    assert [m.place.name for m in gaz.candidates("永登县")] == ["永登县"]

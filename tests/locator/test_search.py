@@ -1,16 +1,18 @@
-"""Nearest search equals a brute-force great-circle ranking over the same rows (property-based)."""
+"""Nearest search equals a brute-force geodesic ranking over the same rows (property-based and random)."""
 
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
+from geopy.distance import geodesic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from locator import search
 from locator.demo import rows as demo_rows
-from locator.geo import cell_of
+from locator.geo import EARTH_RADIUS_M, cell_of, geodesic_m, haversine_m
 from locator.importer import content_hash
 from locator.model import CARE_BITS
 from locator.search import Filters, brute_force, nearest
@@ -118,3 +120,39 @@ async def test_searches_remember_how_far_they_had_to_go(database: Database) -> N
     assert again.radius_m is not None and again.radius_m < search.START_M
     other = await nearest(database, 36.0620, 103.8350, Filters(care_type="temporary"), limit=5)  # other filters:
     assert other.hits and ((72, 207), Filters(care_type="temporary")) in hints  # the square's hint, then its own
+
+
+def _row(i: int, lat: float, lon: float) -> dict[str, Any]:
+    row = {"registry_id": f"G-{i:05d}", "name": f"G{i}", "district": "城关区", "subdistrict": None, "address": None,
+           "nature": None, "for_profit": None, "care_mask": 1 + i % 15, "min_age_months": None,
+           "max_age_months": None, "capacity": None, "places_free": None, "places_updated": None, "hours": None,
+           "fee_min": None, "fee_max": None, "phone": None, "lat": lat, "lon": lon, "datum": "wgs84",
+           "registered": i % 7 != 0, "registered_on": None, "verified_on": None, "source": None, "demo": False,
+           "extra": {}, "cell": cell_of(lat, lon)}
+    row["content_hash"] = content_hash(row)
+    return row
+
+
+async def test_the_order_is_the_ellipsoids_not_the_spheres(database: Database) -> None:
+    """Due north 1000 m on the sphere is nearer on the ellipsoid than due east 999 m: geodesic order wins."""
+    lat, lon = 36.06, 103.83
+    north = lat + math.degrees(1000 / EARTH_RADIUS_M)
+    east = lon + math.degrees(999 / EARTH_RADIUS_M) / math.cos(math.radians(lat))
+    await load(database, [_row(1, north, lon), _row(2, lat, east)], replace=True)
+    assert haversine_m(lat, lon, lat, east) < haversine_m(lat, lon, north, lon)
+    found = await nearest(database, lat, lon, Filters(registered_only=False), limit=2)
+    assert [h.facility.registry_id for h in found.hits] == ["G-00001", "G-00002"]
+    assert found.hits[0].distance_m == geodesic_m(lat, lon, north, lon) == geodesic((lat, lon), (north, lon)).m
+
+
+async def test_100_random_queries_equal_a_brute_force_geodesic_ranking(database: Database) -> None:
+    """The benchmark (benchmarks/locator.py) runs the same check over 100,000 facilities."""
+    rng = random.Random(18)
+    rows = [_row(i, rng.gauss(36.06, 0.05), rng.gauss(103.8, 0.08)) for i in range(1_000)]
+    await load(database, rows, replace=True)
+    for _ in range(100):
+        lat, lon = rng.gauss(36.06, 0.06), rng.gauss(103.8, 0.1)
+        filters = Filters(care_type=rng.choice([None, *CARE_BITS]), registered_only=rng.random() < 0.5)
+        found = await nearest(database, lat, lon, filters, limit=10)
+        assert [(h.distance_m, h.facility.registry_id) for h in found.hits] == \
+            await brute_force(database, lat, lon, filters, limit=10)

@@ -22,7 +22,9 @@ from sqlalchemy.engine import make_url
 import bot.share
 import complaints.models
 import locator.models
+import storage.attempts
 import storage.models
+import web.sessions
 from bot.channels.telegram import dedupe
 from bot.cli import main
 from storage.base import Base
@@ -30,7 +32,8 @@ from storage.database import Database
 from storage.migrate import alembic_config, current, heads
 from tests.conftest import ON_POSTGRES, PG_URL
 
-MODELS = (bot.share, complaints.models, locator.models, storage.models, dedupe)  # every table on Base
+MODELS = (bot.share, complaints.models, locator.models, storage.attempts, storage.models, dedupe,
+          web.sessions)  # every table on Base
 SCRIPTS = ScriptDirectory.from_config(alembic_config())
 REVISIONS = sorted(script.revision for script in SCRIPTS.walk_revisions())
 BRANCHES = sorted(label for script in SCRIPTS.walk_revisions() for label in script.branch_labels)

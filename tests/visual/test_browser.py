@@ -28,7 +28,7 @@ async def file_complaints(url: str) -> None:
     await db.upgrade()
     now = datetime.now(UTC)
     moment = [now - timedelta(weeks=10)]
-    service = ComplaintService(db, default_catalog().get, clock=lambda: moment[0])
+    service = ComplaintService(db, default_catalog().get, pin_key=b"test", clock=lambda: moment[0])
     await service.add_staff("chart", "health.chengguan", password=PASSWORD)
     await service.add_staff("chartcity", "health.city", password=PASSWORD)
     categories = ("hygiene_health", "care_quality", "staff", "unregistered")

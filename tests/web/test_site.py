@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.bootstrap import Tuoyu
-from bot.settings import Settings
+from bot.settings import Settings, secret_key
 from storage.database import Database
-from web.security import secret_key
 
 
 async def test_healthz_ok(client: httpx.AsyncClient) -> None:

@@ -8,11 +8,19 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy import select
+from starlette.applications import Starlette
 
 from bot.bootstrap import Tuoyu
 from complaints.models import AuditLog
 from complaints.views import Filed, Submission
 from tests.web.conftest import PASSWORD, csrf_of, login
+from web.staff import LOGIN_PER_NAME
+
+
+def other_client(app: Starlette, address: str) -> httpx.AsyncClient:
+    """A second browser at another address."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 4000)),
+                             base_url="http://testserver")
 
 
 async def test_dashboard_needs_login(client: httpx.AsyncClient, filed: Filed) -> None:
@@ -147,6 +155,40 @@ async def test_logout(client: httpx.AsyncClient, filed: Filed) -> None:
     token = await csrf_of(client, "/staff")
     assert (await client.post("/staff/logout", data={"csrf": token})).status_code == 303
     assert (await client.get("/staff")).status_code == 303
+
+
+async def test_a_cookie_saved_before_logout_opens_nothing(app: Starlette, client: httpx.AsyncClient,
+                                                          filed: Filed) -> None:
+    await login(client)
+    saved = client.cookies["tuoyu_session"]
+    assert filed.tracking in (await client.get(f"/staff/cases/{filed.tracking}")).text
+    await client.post("/staff/logout", data={"csrf": await csrf_of(client, "/staff")})
+    async with other_client(app, "198.51.100.9") as thief:
+        thief.cookies.set("tuoyu_session", saved)
+        for path in ("/staff", f"/staff/cases/{filed.tracking}", "/staff/export.csv"):
+            response = await thief.get(path)
+            assert response.status_code == 303 and response.headers["location"].startswith("/staff/login"), path
+        assert (await thief.get(f"/staff/cases/{filed.tracking}/photos/0")).status_code == 403
+
+
+async def test_wrong_passwords_from_one_address_leave_the_others_alone(app: Starlette, client: httpx.AsyncClient,
+                                                                       filed: Filed) -> None:
+    codes = [(await login(client, password="wrong")).status_code for _ in range(6)]
+    assert codes == [400, 400, 400, 429, 429, 429]  # limits(): 3 per (name, address)
+    async with other_client(app, "198.51.100.9") as office:
+        assert (await login(office)).status_code == 303
+
+
+async def test_a_spread_attack_slows_new_browsers_but_not_a_known_one(app: Starlette, filed: Filed) -> None:
+    async with other_client(app, "198.51.100.9") as office:
+        assert (await login(office)).status_code == 303  # this browser is now known for wang
+        await office.post("/staff/logout", data={"csrf": await csrf_of(office, "/staff")})
+        for n in range(LOGIN_PER_NAME.burst - 1):  # the rest of the name's budget, one try per address
+            async with other_client(app, f"203.0.113.{n + 10}") as attacker:
+                assert (await login(attacker, password="wrong")).status_code == 400
+        async with other_client(app, "192.0.2.200") as new_browser:
+            assert (await login(new_browser)).status_code == 429
+        assert (await login(office)).status_code == 303
 
 
 async def test_deactivated_staff_is_logged_out(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:

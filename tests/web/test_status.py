@@ -1,12 +1,14 @@
-"""The complainant's status page: tracking number + PIN, CSRF, and throttled wrong guesses."""
+"""The complainant's status page: tracking number + PIN, CSRF, and tries throttled before the PIN is compared."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 
 import httpx
 
 from bot.bootstrap import Tuoyu
+from complaints.service import CLIENT_PIN_BUDGET, PIN_TRIES
 from complaints.views import Filed
 from tests.web.conftest import csrf_of
 
@@ -34,13 +36,13 @@ async def test_wrong_pin_is_refused(client: httpx.AsyncClient, filed: Filed) -> 
 async def test_malformed_input_is_refused_politely(client: httpx.AsyncClient) -> None:
     cases = (("", ""), ("TY-1", "12"), ("x" * 500, "abcdef"), ("TY-20260101-ABCDEFGH", "1234567"))
     codes = [(await lookup(client, tracking, pin)).status_code for tracking, pin in cases]
-    assert codes == [400, 400, 400, 429]  # bad input counts as a wrong guess too
+    assert codes == [400, 400, 400, 400]
 
 
 async def test_wrong_guesses_are_throttled_per_tracking_number(client: httpx.AsyncClient, app, filed: Filed) -> None:
     wrong = "000000" if filed.pin != "000000" else "111111"
-    codes = [(await lookup(client, filed.tracking, wrong)).status_code for _ in range(3)]
-    assert codes == [400, 400, 400]
+    codes = [(await lookup(client, filed.tracking, wrong)).status_code for _ in range(PIN_TRIES)]
+    assert codes == [400] * PIN_TRIES
     # a different client now gets blocked on the same number, even with the right PIN
     transport = httpx.ASGITransport(app=app, client=("192.0.2.99", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
@@ -48,22 +50,34 @@ async def test_wrong_guesses_are_throttled_per_tracking_number(client: httpx.Asy
     assert response.status_code == 429 and "尝试次数过多" in response.text
 
 
+async def test_too_many_tries_reads_the_same_for_numbers_that_do_not_exist(client: httpx.AsyncClient,
+                                                                          filed: Filed) -> None:
+    wrong = "000000" if filed.pin != "000000" else "111111"
+    missing = "TY-20260101-AAAAAAAA"
+    pages = {}
+    for number in (filed.tracking, missing):
+        codes = [(await lookup(client, number, wrong)).status_code for _ in range(PIN_TRIES + 1)]
+        assert codes == [400] * PIN_TRIES + [429], number
+        page = await lookup(client, number, wrong)
+        pages[number] = re.sub(r'name="csrf" value="[^"]+"', "", page.text).replace(number, "N")
+    assert pages[filed.tracking] == pages[missing]
+
+
 async def test_pin_budget_spent_elsewhere_pauses_the_page_too(client: httpx.AsyncClient, filed: Filed,
                                                               tuoyu: Tuoyu) -> None:
     from complaints.errors import NotFound
-    from complaints.service import PIN_TRIES
 
     wrong = "000000" if filed.pin != "000000" else "111111"
     for _ in range(PIN_TRIES):  # e.g. guessed through a chat or on another instance
         with contextlib.suppress(NotFound):
-            await tuoyu.services["complaints"].status_with_pin(filed.tracking, wrong)
+            await tuoyu.services["complaints"].status_with_pin(filed.tracking, wrong, client="telegram:1")
     response = await lookup(client, filed.tracking, str(filed.pin))
     assert response.status_code == 429 and "尝试次数过多" in response.text
 
 
 async def test_wrong_guesses_are_throttled_per_client(client: httpx.AsyncClient, filed: Filed) -> None:
-    for n in range(3):
-        assert (await lookup(client, f"TY-20260101-AAAAAAA{'BCD'[n]}", "123456")).status_code == 400
+    for n in range(CLIENT_PIN_BUDGET.burst):
+        assert (await lookup(client, f"TY-20260101-AAAAAA{n:02d}", "123456")).status_code == 400
     assert (await lookup(client, filed.tracking, str(filed.pin))).status_code == 429
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.ages import child_age_months
 from knowledge.answerability import Model, mentions_child
 from knowledge.emergency import EmergencyDetector
 from knowledge.intents import IntentDetector
@@ -31,6 +32,10 @@ PACKAGE = Path(__file__).parent
 CLOSE_GAP = 0.004
 #: Choices offered when unsure lie within this much of the best.
 CHOICE_GAP = 0.03
+#: Ranking: taken off articles written for children of other ages than the one the question names.
+AGE_MISMATCH = 0.05
+#: A declined question still offers its closest articles as buttons from this answerability upward.
+SUGGEST_FROM = 0.2
 #: Candidates taken from each retriever before fusing.
 POOL = 10
 
@@ -149,13 +154,19 @@ class KnowledgeBase:
         if chance >= self.model.clarify_from and len(choices) > 1:
             return Decision("clarify", tuple(Hit(h.article, chance, h.variant) for h in choices))
         reason = evidence.out_of_scope_reason if evidence.features["out_of_scope_gap"] > 0 else "unknown"
-        return Decision("fallback", (Hit(best.article, chance, best.variant),), reason=reason)
+        return Decision("fallback", tuple(Hit(h.article, chance, h.variant) for h in choices), reason=reason)
+
+    def suggestions(self, decision: Decision) -> list[Article]:
+        """Articles worth offering beside an honest "I can't answer that" (never for out-of-scope questions)."""
+        if decision.kind != "fallback" or decision.reason != "unknown" or not decision.best:
+            return []
+        return [h.article for h in decision.hits[:2] if h.score >= SUGGEST_FROM]
 
     def evidence(self, text: str) -> Evidence | None:
         """Both rankings fused, and the answerability signals for the best article; None for an empty question."""
         if not self.intents.clean(text).strip():
             return None
-        query = self.encode(without_ages(text))
+        query = self.encode(text)
         semantic = self.semantic.best_per_owner(query)
         folded = fold(text)
         cued = np.zeros(len(self.ordered), dtype=bool)
@@ -163,6 +174,9 @@ class KnowledgeBase:
             if pattern.search(folded):
                 cued |= members
         ranking = semantic + self.model.cue_weight * cued
+        age = child_age_months(text)
+        if age is not None:
+            ranking = ranking - AGE_MISMATCH * ~np.array([a.fits_age(age) for a in self.ordered])
         lexical_hits = self.retriever.search(text, limit=POOL)
         lexical = {h.article.id: h.score for h in lexical_hits}
         pool = {int(i) for i in np.argpartition(-ranking, min(POOL, len(ranking) - 1))[:POOL]}
@@ -190,17 +204,6 @@ class KnowledgeBase:
             "long": math.log(1 + len(text)),
         }
         return Evidence(ranked, features, self.out_of_scope_reasons[closest])
-
-
-#: A child's age as parents write it ("9个月的", "1岁半", "十八天"): it says who, not what is asked, and in a
-#: sentence embedding it pulls the question toward articles about that age (milestones, check-ups).
-_AGE = re.compile(r"(\d+(\.\d+)?|[半一二两三四五六七八九十]+)\s*(个多月|个半月|个月|多月|月龄|月大|周岁|岁半|岁多|岁|周|天)(大的|大|的|了|多)?")
-
-
-def without_ages(text: str) -> str:
-    """The question with ages cut out, unless little would be left of it."""
-    stripped = _AGE.sub("", fold(text)) if os.environ.get("TUOYU_KEEP_AGES") is None else text
-    return stripped if len(stripped.strip()) >= 4 else text
 
 
 def semantic_texts(article: Article) -> list[str]:

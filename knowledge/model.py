@@ -90,6 +90,14 @@ class Article:
     related: list[str] = field(default_factory=list)
     keywords: dict[str, list[str]] = field(default_factory=dict)
     red_flags: dict[str, list[RedFlag]] = field(default_factory=dict)
+    ages: tuple[float | None, float | None] | None = None  # [from, to) months when only children of those ages
+
+    def fits_age(self, age_months: float | None) -> bool:
+        """False only when the child's age is known and the article is about children of other ages."""
+        if self.ages is None or age_months is None:
+            return True
+        low, high = self.ages
+        return (low is None or age_months >= low) and (high is None or age_months < high)
 
     @property
     def health(self) -> bool:
@@ -128,4 +136,5 @@ class Article:
             related=list(raw.get("related") or []),
             keywords={k: list(v or []) for k, v in (raw.get("keywords") or {}).items()},
             red_flags={k: [RedFlag.from_raw(f) for f in v or []] for k, v in (raw.get("red_flags") or {}).items()},
+            ages=_months(raw.get("ages")),
         )

@@ -139,7 +139,8 @@ class Engine:
         key = {"adult": "fallback_medical", "dose": "fallback_medical", "diagnosis": "fallback_medical",
                "unrelated": "fallback_unrelated", "older_child": "fallback_unrelated"}.get(decision.reason, "fallback_unknown")
         score = decision.best.score if decision.best else 0.0
-        return Reply(kind="fallback", text=turn.t(key), buttons=self._menu_buttons(turn), score=score,
+        maybe = [Button(str(a.text("title", lang)), f"a:{a.id}") for a in self.kb.suggestions(decision)]
+        return Reply(kind="fallback", text=turn.t(key), buttons=maybe + self._menu_buttons(turn), score=score,
                      data={"reason": decision.reason})
 
     async def _start(self, name: str, turn: Turn, hotline_key: str, kind: str) -> list[Reply]:

@@ -14,8 +14,9 @@ from starlette.routing import Route
 
 from bot.cli.ask import reply_object
 from bot.engine.types import Inbound, InboundKind, Reply
+from bot.flows.complaint import takes_photo
 from bot.i18n import normalize_lang
-from complaints.photos import PhotoRejected, store_photo
+from complaints.photos import PhotoRejected, sniff, store
 from web.errors import language
 from web.maps import add_maps
 from web.security import TokenBucket, client_ip, csrf_ok
@@ -141,6 +142,7 @@ async def api_photo(request: Request) -> Response:
         return throttled(request, request.app.state.upload_limit, ip, None, "web_upload_throttled")
     if not csrf_ok(request, request.headers.get("x-csrf-token")):
         return error(403, "missing or wrong CSRF token")
+    limit, stored = request.app.state.limits.upload_bytes, None
     try:
         async with request.form(max_files=1, max_fields=4) as form:
             session, photo = form.get("session"), form.get("photo")
@@ -148,12 +150,17 @@ async def api_photo(request: Request) -> Response:
                 return error(400, "session must match [A-Za-z0-9_-]{8,64}")
             if photo is None or isinstance(photo, str):
                 return error(400, "attach one photo")
-            stored = store_photo(await photo.read(request.app.state.limits.upload_bytes + 1),
-                                 request.app.state.uploads, request.app.state.limits.upload_bytes)
+            data = await photo.read(limit + 1)
+            if len(data) > limit:
+                raise PhotoRejected(f"photo larger than {limit // (1024 * 1024)} MB", 413)
+            sniff(data)
+            if takes_photo(await request.app.state.tuoyu.conversations.load(f"web:{session}")):
+                stored = await store(data, request.app.state.uploads, limit)  # decoded in a worker thread
     except PhotoRejected as exc:
         return error(exc.status, str(exc))
     except ValueError:  # multipart parse errors
         return error(400, "malformed multipart body")
+    # Outside the photo step the flow answers without a file: nothing is kept that no complaint refers to.
     inbound = Inbound(InboundKind.PHOTO, attachment=stored, channel="web")
     return json_response(chat_payload(await _process(request, session, inbound, None)))
 

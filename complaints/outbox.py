@@ -121,11 +121,11 @@ class Deliverer:
         self.strategies = dict(strategies)
         self.lease, self.batch, self.clock, self.send_timeout = lease, batch, clock, send_timeout
         self.worker_id = uuid.uuid4().hex[:12]
-        self._wake = asyncio.Event()
+        self.woken = asyncio.Event()  # the jobs runner's delivery job waits on it (complaints/worker.py)
 
     def wake(self) -> None:
         """Deliver now instead of at the next poll (urgent complaints)."""
-        self._wake.set()
+        self.woken.set()
 
     def strategy(self, address: str) -> Strategy:
         """The strategy for the address scheme; none configured is a failure, so the row waits and retries."""
@@ -174,20 +174,6 @@ class Deliverer:
     async def run_once(self) -> int:
         """Claim and deliver one batch; the number delivered."""
         return sum([await self.deliver(row) for row in await self.claim()])
-
-    async def run(self, stop: asyncio.Event | None = None, interval: float = 5.0) -> None:
-        """Deliver until `stop` is set; the server starts this as a background task."""
-        stop = stop or asyncio.Event()
-        while not stop.is_set():
-            self._wake.clear()
-            try:
-                await self.run_once()
-            except Exception:  # a database hiccup must not end the worker
-                log.exception("outbox batch failed")
-            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waits, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
-            for w in waits:
-                w.cancel()
 
 
 async def pending(db: Database, address: str | None = None) -> list[Outbox]:

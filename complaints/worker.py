@@ -13,13 +13,16 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from complaints.outbox import Deliverer
+from complaints.photos import delete_orphans
 from complaints.service import ComplaintService
 
 log = logging.getLogger(__name__)
 DELIVER_EVERY_S = 5.0
 HOUSEKEEPING_EVERY_S = 300.0
+ORPHANS_EVERY_S = 6 * 3600.0  # each round reads every chat's draft; orphans may wait hours
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,11 @@ class Job:
 
 
 def standard_jobs(service: ComplaintService, deliverer: Deliverer | None, *, retention_days: int,
-                  deliver_every: float = DELIVER_EVERY_S,
-                  housekeeping_every: float = HOUSEKEEPING_EVERY_S) -> list[Job]:
-    """Deliver notices (when `deliverer` is given), escalate overdue complaints, purge expired contact data."""
+                  uploads: Path | None = None, deliver_every: float = DELIVER_EVERY_S,
+                  housekeeping_every: float = HOUSEKEEPING_EVERY_S,
+                  orphans_every: float = ORPHANS_EVERY_S) -> list[Job]:
+    """Deliver notices (when `deliverer` is given), escalate overdue complaints, purge expired contact data,
+    and delete photos no complaint or draft refers to (from the process's `uploads` folder, when given)."""
 
     async def escalate() -> None:
         for number in await service.escalate_overdue():
@@ -45,7 +50,13 @@ def standard_jobs(service: ComplaintService, deliverer: Deliverer | None, *, ret
         if count := await service.purge_contacts(retention_days):
             log.info("contact data purged from %d closed complaints", count)
 
+    async def photo_orphans() -> None:
+        if uploads is not None and (count := await delete_orphans(service.db, uploads)):
+            log.info("%d orphaned photos deleted", count)
+
     jobs = [Job("escalate", escalate, housekeeping_every), Job("purge", purge, housekeeping_every)]
+    if uploads is not None:
+        jobs.append(Job("photo_orphans", photo_orphans, orphans_every))
     if deliverer is not None:
         jobs.insert(0, Job("deliver", deliverer.run_once, deliver_every, deliverer.woken))
     return jobs
@@ -75,8 +86,8 @@ async def _loop(job: Job, stop: asyncio.Event) -> None:
 
 
 async def run_worker(service: ComplaintService, deliverer: Deliverer | None, stop: asyncio.Event, *,
-                     retention_days: int, deliver_every: float = DELIVER_EVERY_S,
+                     retention_days: int, uploads: Path | None = None, deliver_every: float = DELIVER_EVERY_S,
                      housekeeping_every: float = HOUSEKEEPING_EVERY_S) -> None:
     """The standard jobs until `stop` is set; `deliverer=None` leaves delivery to another process."""
-    await run_jobs(standard_jobs(service, deliverer, retention_days=retention_days, deliver_every=deliver_every,
-                                 housekeeping_every=housekeeping_every), stop)
+    await run_jobs(standard_jobs(service, deliverer, retention_days=retention_days, uploads=uploads,
+                                 deliver_every=deliver_every, housekeeping_every=housekeeping_every), stop)

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from bot.bootstrap import Tuoyu
+from complaints.photos import folder
 from complaints.worker import run_worker
 
 
@@ -27,7 +28,8 @@ async def background(tuoyu: Tuoyu) -> AsyncIterator[None]:
     stop = asyncio.Event()
     deliverer = tuoyu.services.get("outbox") if runs_outbox(tuoyu) else None
     task = asyncio.create_task(run_worker(complaints, deliverer, stop,
-                                          retention_days=tuoyu.settings.contact_retention_days))
+                                          retention_days=tuoyu.settings.contact_retention_days,
+                                          uploads=folder(tuoyu.settings.data_dir)))
     try:
         yield
     finally:

@@ -208,6 +208,7 @@ async def update(args: argparse.Namespace) -> int:
 
 async def deliver(args: argparse.Namespace) -> int:
     from complaints.outbox import Deliverer, standard_strategies
+    from complaints.photos import folder
     from complaints.worker import run_worker
 
     async with context() as ctx:
@@ -218,7 +219,7 @@ async def deliver(args: argparse.Namespace) -> int:
             print(f"delivered {await deliverer.run_once()}")
             return 0
         await run_worker(ctx.service, deliverer, asyncio.Event(), deliver_every=args.interval,
-                         retention_days=st.contact_retention_days)
+                         retention_days=st.contact_retention_days, uploads=folder(st.data_dir))
     return 0
 
 

@@ -3,27 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 
 from complaints.models import Complaint, Outbox
+from complaints.photos import folder
 from complaints.service import ComplaintService
 from tests.complaints.support import file
 
-JOBS = frozenset({"deliver", "escalate", "purge"})
+JOBS = frozenset({"deliver", "escalate", "purge", "photo_orphans"})
 
 
 @dataclass(frozen=True)
 class Staged:
     overdue: str  # tracking number of a complaint past its acceptance deadline
     expired: str  # tracking number of a complaint closed longer ago than the retention period
+    orphan: Path  # a stored photo, days old, that nothing refers to
 
 
-async def stage(svc: ComplaintService, retention_days: int = 180) -> Staged:
-    """One overdue complaint, one closed long ago with a phone number; both have undelivered office notices."""
+async def stage(svc: ComplaintService, data_dir: Path, retention_days: int = 180) -> Staged:
+    """One overdue complaint, one closed long ago with a phone number (both with undelivered office notices),
+    and an old photo in the uploads folder of `data_dir` that no complaint or draft refers to."""
     now = svc.clock()
+    uploads = folder(data_dir)
+    uploads.mkdir(parents=True, exist_ok=True)
+    orphan = uploads / f"{secrets.token_hex(16)}.jpg"
+    orphan.write_bytes(b"\xff\xd8\xff")
+    three_days_ago = time.time() - 3 * 86400
+    os.utime(orphan, (three_days_ago, three_days_ago))
     overdue, expired = await file(svc, facility_name="逾期托育园"), await file(svc, facility_name="早已办结托育园")
     async with svc.db.session() as s:
         await s.execute(update(Complaint).where(Complaint.tracking == overdue.tracking)
@@ -31,7 +44,7 @@ async def stage(svc: ComplaintService, retention_days: int = 180) -> Staged:
         await s.execute(update(Complaint).where(Complaint.tracking == expired.tracking)
                         .values(status="resolved", acknowledged_at=now - timedelta(days=retention_days + 9),
                                 closed_at=now - timedelta(days=retention_days + 1)))
-    return Staged(overdue.tracking, expired.tracking)
+    return Staged(overdue.tracking, expired.tracking, orphan)
 
 
 async def done(svc: ComplaintService, staged: Staged) -> set[str]:
@@ -44,7 +57,8 @@ async def done(svc: ComplaintService, staged: Staged) -> set[str]:
         unsent = (await s.execute(select(func.count()).select_from(Outbox).where(
             Outbox.complaint_id.in_(ids), Outbox.sent_at.is_(None)))).scalar_one()
     return {name for name, ok in (("deliver", unsent == 0), ("escalate", escalated is not None),
-                                  ("purge", phone is None)) if ok}
+                                  ("purge", phone is None), ("photo_orphans", not staged.orphan.exists()))
+            if ok}
 
 
 async def wait_for_jobs(svc: ComplaintService, staged: Staged, timeout: float = 10.0) -> set[str]:

@@ -17,6 +17,7 @@ from bot.bootstrap import Tuoyu
 from bot.channels.telegram.app import IN_FLIGHT, build_application, tuoyu_bot
 from bot.channels.telegram.dedupe import UpdateLedger
 from bot.channels.telegram.notify import TelegramNotifier
+from complaints import photos
 from complaints.worker import run_worker
 
 if TYPE_CHECKING:  # uvicorn and Starlette are imported only by a webhook process
@@ -83,7 +84,8 @@ async def started(app: Application, tuoyu: Tuoyu, *, run_outbox: bool = True) ->
             stop_jobs = asyncio.Event()
             service = tuoyu.services.get("complaints")
             worker = (asyncio.create_task(run_worker(service, outbox, stop_jobs,
-                                                     retention_days=tuoyu.settings.contact_retention_days))
+                                                     retention_days=tuoyu.settings.contact_retention_days,
+                                                     uploads=photos.folder(tuoyu.settings.data_dir)))
                       if service is not None and run_outbox else None)
             try:
                 yield app

@@ -1,4 +1,4 @@
-"""`tuoyu telegram` runs the jobs runner: a deployment with only the bot still escalates and purges."""
+"""`tuoyu telegram` runs the jobs runner: a deployment with only the bot still escalates, purges and cleans up."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from tests.channels.telegram.fake_bot_api import FakeBotApi
 from tests.complaints.jobs import JOBS, stage, wait_for_jobs
 
 
-async def test_the_telegram_bot_delivers_escalates_and_purges(tuoyu: Tuoyu, fake: FakeBotApi) -> None:
+async def test_the_telegram_bot_runs_every_job(tuoyu: Tuoyu, fake: FakeBotApi) -> None:
     svc = tuoyu.services["complaints"]
-    staged = await stage(svc, tuoyu.settings.contact_retention_days)
+    staged = await stage(svc, tuoyu.settings.data_dir, tuoyu.settings.contact_retention_days)
     async with started(build_application(tuoyu), tuoyu):
         seen = await wait_for_jobs(svc, staged)
     assert seen == JOBS

@@ -56,15 +56,16 @@ class FinderFlow:
             state.data.update(care=ANY, age=ANY)
         else:
             text = inbound.args if inbound.kind is InboundKind.COMMAND else inbound.text
-            request = parse_request(text, self.gazetteer)
+            request = parse_request(text, self.gazetteer, place=False)
             if request.care_type:
                 state.data["care"] = request.care_type
             if request.age_months is not None:
                 state.data["age"] = request.age_months
-            if request.choices:
-                return [self._ask_which(turn, request.choices)]
-            if request.place:
-                self._set_place(turn, request.place.place)
+            matches = (await self.service.locate(text)).matches
+            if len(matches) > 1:
+                return [self._ask_which(turn, matches)]
+            if matches:
+                self._set_place(turn, matches[0].place)
         return await self._next(turn, prefix=turn.t("finder_start"))
 
     async def on_input(self, turn: Turn) -> list[Reply]:
@@ -85,7 +86,7 @@ class FinderFlow:
             state.data["age"], understood = months, True
         if is_skip(text) and step in ("type", "age"):
             state.data["care" if step == "type" else "age"], understood = ANY, True
-        matches = self.gazetteer.candidates(text)
+        matches = (await self.service.locate(text)).matches
         if len(matches) > 1:
             return [self._ask_which(turn, matches)]
         if matches:

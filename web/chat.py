@@ -19,10 +19,10 @@ from bot.i18n import normalize_lang
 from complaints.photos import PhotoRejected, sniff, store
 from web.errors import language
 from web.maps import add_maps
-from web.security import TokenBucket, client_ip, csrf_ok
+from web.security import TokenBucket, client_ip, csrf_ok, text_ok
 
-SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-BUTTON = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
+SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: `$` would let a trailing newline through
+BUTTON = re.compile(r"[A-Za-z0-9:_.-]{1,64}")
 
 
 class BadRequest(ValueError):
@@ -63,7 +63,7 @@ def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     session = body.get("session")
-    if not isinstance(session, str) or not SESSION.match(session):
+    if not isinstance(session, str) or not SESSION.fullmatch(session):
         raise BadRequest("session must match [A-Za-z0-9_-]{8,64}")
     lang = body.get("lang")
     if lang is not None and lang not in ("zh", "en"):
@@ -71,7 +71,7 @@ def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
     common: dict[str, Any] = {"channel": "web", "lang_hint": lang}
     if "button" in body:
         data = body["button"]
-        if not isinstance(data, str) or not BUTTON.match(data):
+        if not isinstance(data, str) or not BUTTON.fullmatch(data):
             raise BadRequest("button must be a button's data code")
         return session, Inbound(InboundKind.BUTTON, text=data, **common), lang
     if "location" in body:
@@ -80,6 +80,8 @@ def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         raise BadRequest("give text, button or location")
+    if not text_ok(text):
+        raise BadRequest("text must be UTF-8 without NUL characters")
     return session, Inbound.message(text, **common), lang
 
 
@@ -146,7 +148,7 @@ async def api_photo(request: Request) -> Response:
     try:
         async with request.form(max_files=1, max_fields=4) as form:
             session, photo = form.get("session"), form.get("photo")
-            if not isinstance(session, str) or not SESSION.match(session):
+            if not isinstance(session, str) or not SESSION.fullmatch(session):
                 return error(400, "session must match [A-Za-z0-9_-]{8,64}")
             if photo is None or isinstance(photo, str):
                 return error(400, "attach one photo")

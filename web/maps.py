@@ -61,14 +61,24 @@ def facility_map(facility: FacilityRecord, lang: str, t: Translate) -> str:
 
 
 async def add_maps(request: Request, chat_key: str, payload: dict[str, Any]) -> None:
-    """Give each finder reply in a chat payload its map and the anchor prefix its cards take (`fac-<nonce>-`)."""
+    """Give each finder reply in a chat payload its map, the anchor prefix its cards take (`fac-<nonce>-`) and
+    each card its lines in the chat's language (备案, care types, ages, nature, hours, fee with its unit, free
+    places with their date: the same words as the chat's text cards)."""
+    from web.facility import card_lines  # web.facility draws its map with this module
+
     replies = [r for r in payload.get("replies", ()) if (r.get("data") or {}).get("facilities")]
     if not replies:
         return
     tuoyu = request.app.state.tuoyu
     lang = (await tuoyu.conversations.load(chat_key)).lang
+
+    def t(key: str, **values: object) -> str:
+        return str(tuoyu.catalog.get(key, lang, **values))
+
     for reply in replies:
         anchor = f"fac-{secrets.token_hex(3)}-"  # unique per reply: older results keep their own cards
-        reply["map_svg"] = finder_map(reply["data"], lang, lambda key, **v: tuoyu.catalog.get(key, lang, **v),
-                                      link=f"#{anchor}{{id}}")
+        reply["map_svg"] = finder_map(reply["data"], lang, t, link=f"#{anchor}{{id}}")
         reply["map_anchor"] = anchor
+        cards = reply["data"]["facilities"] = [dict(c) for c in reply["data"]["facilities"]]
+        for c in cards:
+            c["lines"] = card_lines(FacilityRecord.from_json(c), t, lang, contact=False)

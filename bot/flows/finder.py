@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.engine.flow import Turn
@@ -279,9 +279,8 @@ class FinderFlow:
         if f.nature:
             lines.append(turn.t("finder_card_nature", nature=turn.t(f"finder_nature_{f.nature}")))
         lines.append(turn.t("finder_card_hours", hours=f.hours or unknown))
-        if f.fee_min is not None or f.fee_max is not None:
-            fees = "–".join(str(v) for v in dict.fromkeys((f.fee_min, f.fee_max)) if v is not None)
-            lines.append(turn.t("finder_card_fees", fees=fees))
+        if fees := fee_line(f, turn.t):
+            lines.append(fees)
         if f.places_free is not None:
             capacity = f.capacity if f.capacity is not None else unknown
             lines.append(turn.t("finder_card_places", free=f.places_free, capacity=capacity, date=f.places_updated)
@@ -294,6 +293,14 @@ class FinderFlow:
         if f.verified_on:
             lines.append(turn.t("finder_card_verified", date=f.verified_on))
         return "\n   ".join(lines)
+
+
+def fee_line(f: FacilityRecord, t: Callable[..., str]) -> str | None:
+    """The fee range with its unit (per month, per hour for hourly care, per day), or None when not given."""
+    if f.fee_min is None and f.fee_max is None:
+        return None
+    fees = "–".join(str(v) for v in dict.fromkeys((f.fee_min, f.fee_max)) if v is not None)
+    return t(f"finder_card_fees_{f.fee_unit}", fees=fees)
 
 
 def _km(metres: float) -> str:

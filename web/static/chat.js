@@ -35,6 +35,26 @@
 
   var session = sessionId();
 
+  // The conversation is kept on this device, so a reload or the next visit shows it again; notices from the
+  // office (status changes of a complaint filed here) are fetched from the server on every visit.
+  var HISTORY = "tuoyu_history_" + session;
+  var KEEP = 80;  // messages
+  var history = [];
+  try { history = JSON.parse(window.localStorage.getItem(HISTORY) || "[]"); } catch (e) { history = []; }
+  if (!Array.isArray(history)) { history = []; }
+
+  function remember(entry) {
+    history.push(entry);
+    if (history.length > KEEP) { history = history.slice(history.length - KEEP); }
+    try { window.localStorage.setItem(HISTORY, JSON.stringify(history)); } catch (e) { /* full or private */ }
+  }
+
+  function stored(reply) {  // a reply without its map (large, and redrawn from the cards on a new search)
+    var copy = {};
+    Object.keys(reply).forEach(function (k) { if (k !== "map_svg") { copy[k] = reply[k]; } });
+    return copy;
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
@@ -44,10 +64,11 @@
 
   function scrollDown() { window.scrollTo(0, document.body.scrollHeight); }
 
-  function addUser(text) {
+  function addUser(text, replayed) {
     var item = el("li", "msg user");
     item.appendChild(el("p", "", text));
     log.appendChild(item);
+    if (!replayed) { remember({ user: String(text) }); }
     scrollDown();
   }
 
@@ -67,9 +88,10 @@
     card.appendChild(head);
     var meta = [distance(f.distance_m), f.district, f.address].filter(Boolean).join(" · ");
     if (meta) { card.appendChild(el("p", "meta", meta)); }
-    if (typeof f.fee_min === "number") {
-      var fee = f.fee_max && f.fee_max !== f.fee_min ? f.fee_min + "–" + f.fee_max : String(f.fee_min);
-      card.appendChild(el("p", "meta", root.getAttribute("data-fee").replace("{fee}", fee)));
+    if (f.lines && f.lines.length) {  // 备案, care types, ages, nature, hours, fee with its unit, free places
+      var lines = el("ul", "lines");
+      f.lines.forEach(function (line) { lines.appendChild(el("li", "", line)); });
+      card.appendChild(lines);
     }
     var actions = el("p", "meta actions");
     if (f.phone) {
@@ -92,6 +114,12 @@
       actions.appendChild(details);
     }
     if (actions.childNodes.length) { card.appendChild(actions); }
+    if (f.id) {  // one "report" per card, instead of a row of them under the results
+      var report = el("button", "report secondary", root.getAttribute("data-report"));
+      report.type = "button";
+      report.setAttribute("data-button", "c:fac:" + f.id);
+      card.appendChild(report);
+    }
     return card;
   }
 
@@ -121,9 +149,12 @@
       });
       item.appendChild(list);
     }
-    if (reply.buttons && reply.buttons.length) {
+    var buttons = (reply.buttons || []).filter(function (b) {
+      return !(facilities && facilities.length && b.data.indexOf("c:fac:") === 0);  // on the cards instead
+    });
+    if (buttons.length) {
       var row = el("div", "buttons");
-      reply.buttons.forEach(function (b) {
+      buttons.forEach(function (b) {
         var button = el("button", "", b.label);
         button.type = "button";
         button.setAttribute("data-button", b.data);
@@ -141,8 +172,40 @@
     scrollDown();
   }
 
+  function addOfficeNotice(notice, replayed) {
+    var item = el("li", "msg bot notice office");
+    item.appendChild(el("p", "meta", notice.at));
+    item.appendChild(el("p", "", notice.text));
+    log.appendChild(item);
+    if (!replayed) { remember({ notice: notice }); }
+    scrollDown();
+  }
+
+  function replay() {
+    history.forEach(function (entry) {
+      if (typeof entry.user === "string") { addUser(entry.user, true); }
+      else if (entry.reply && typeof entry.reply === "object") { addReply(entry.reply); }
+      else if (entry.notice && typeof entry.notice === "object") { addOfficeNotice(entry.notice, true); }
+    });
+  }
+
+  async function fetchNotices() {
+    try {
+      var response = await fetch("/api/chat/notices", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify({ session: session })
+      });
+      if (!response.ok) { return; }
+      var seen = {};
+      history.forEach(function (entry) { if (entry.notice) { seen[entry.notice.id] = true; } });
+      ((await response.json()).notices || []).forEach(function (notice) {
+        if (!seen[notice.id]) { addOfficeNotice(notice, false); }
+      });
+    } catch (e) { /* offline: the next visit shows them */ }
+  }
+
   function show(result) {
-    (result.replies || []).forEach(addReply);
+    (result.replies || []).forEach(function (reply) { addReply(reply); remember({ reply: stored(reply) }); });
     shareButton.hidden = !result.request_location;
     photoLabel.hidden = !wantsPhoto(result.replies || []);
     scrollDown();
@@ -242,6 +305,12 @@
     photoInput.value = "";
   });
 
+  replay();
+  fetchNotices();
   var params = new URLSearchParams(window.location.search);
-  if (params.get("q")) { addUser(params.get("q")); post({ text: params.get("q") }); }
+  var reported = params.get("report");  // a facility page's "report a problem": the complaint, pre-routed
+  if (reported && /^[A-Za-z0-9_.-]{1,58}$/.test(reported)) {
+    addUser(root.getAttribute("data-report"));
+    post({ button: "c:fac:" + reported });
+  } else if (params.get("q")) { addUser(params.get("q")); post({ text: params.get("q") }); }
 }());

@@ -146,6 +146,30 @@ def test_finder_with_granted_geolocation(phone: object) -> None:
     assert "演示数据" in first.inner_text()
     assert fits_phone(page)
     shot(page, "chat-finder")
+    cards = page.locator("#log li.msg.bot").last.locator("li.card.facility")
+    assert cards.count() == 5
+    for n in range(5):  # what parents ask, on every card; one report button each, none in a row below
+        card = cards.nth(n)
+        text = card.inner_text()
+        fields = ("备案", "类型：", "月龄：", "性质：", "时间：", "收费：", "空余托位：", "截至")
+        assert all(word in text for word in fields), text
+        assert re.search(r"\d+(\.\d)? ?(公里|米)", text)
+        assert card.locator("a.tel[href^='tel:']").count() == 1
+        assert card.locator("button.report[data-button^='c:fac:']").count() == 1
+    assert page.locator("#log li.msg.bot").last.locator(".buttons button[data-button^='c:fac:']").count() == 0
+    assert page.locator("#log li.msg.bot").last.locator(".buttons button[data-button='f:more']").is_visible()
+
+
+def test_facility_page_calls_and_reports_that_facility(phone: object) -> None:
+    page = phone
+    page.goto("/facility/DEMO-620102-001?lang=zh")
+    assert page.locator("a.tel[href^='tel:']").count() == 1 and "月龄：" in page.locator("article.card").inner_text()
+    assert fits_phone(page)
+    shot(page, "facility-page")
+    page.locator("a.report").click()
+    page.wait_for_url(re.compile(r"/chat\?report=DEMO-620102-001"))
+    wait_for_bot(page, 1)  # after the greeting
+    assert "第 2 步" in last_bot_text(page)  # the complaint already knows which facility
 
 
 def jpeg_file(tmp_path: Path) -> Path:
@@ -206,3 +230,17 @@ def test_complaint_filed_handled_and_tracked(phone: object, browser: object, ser
     assert "已受理" in page.locator("#current-status").inner_text()
     assert "明天上门检查厨房卫生" in page.locator("#history").inner_text()
     shot(page, "status-page")
+
+    # Back in the web chat: the conversation survived the page changes, and the office's notice is there
+    # (the server's jobs runner keeps it for this chat within its 5 s round; each visit fetches notices).
+    for _ in range(20):
+        page.goto("/chat")
+        assert tracking in page.locator("#log").inner_text(), "the chat history survives leaving the page"
+        notice = page.locator("#log li.notice.office")
+        if notice.count():
+            break
+        page.wait_for_timeout(1000)
+    assert "明天上门检查厨房卫生" in notice.last.inner_text() and tracking in notice.last.inner_text()
+    shot(page, "chat-notice")
+    page.reload()
+    assert page.locator("#log li.notice.office").count() == 1, "a notice already shown is not added twice"

@@ -32,24 +32,46 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Strategy(Protocol):
-    """Delivers one message to an address like `telegram:123`; raises on failure so it is retried."""
+def public_address(address: str) -> str:
+    """An address fit for a log line: an office code as it is, anything else by its scheme only.
 
-    async def send(self, address: str, text: str) -> None: ...
+    A web address holds the session id, the key to that chat; chat ids and mailboxes identify people.
+    """
+    scheme = address.partition(":")[0]
+    return address if scheme == "office" else f"{scheme}:…"
+
+
+class Strategy(Protocol):
+    """Delivers one message to an address like `telegram:123`; raises on failure so it is retried.
+
+    `key` is the same for every attempt at one notice (its outbox row): a channel that can recognise a repeat
+    (a mail's Message-ID) is given it, and log lines name the notice by it instead of by address or text.
+    """
+
+    async def send(self, address: str, text: str, key: str) -> None: ...
 
 
 class LogStrategy:
-    """Writes the message to the log (and keeps it in `sent`): console chats, offices without staff."""
+    """Logs that a notice went out (never its text: it may hold a staff note) and keeps it in `sent`:
+    console chats and offices without staff, which read theirs with `tuoyu complaints notifications`."""
 
     def __init__(self, echo: Callable[[str], None] | None = None) -> None:
         self.echo = echo
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, address: str, text: str) -> None:
+    async def send(self, address: str, text: str, key: str) -> None:
         self.sent.append((address, text))
-        log.info("notification to %s: %s", address, text)
+        log.info("notification %s to %s", key, public_address(address))
         if self.echo:
             self.echo(f"[{address}] {text}")
+
+
+class KeptForWebChat:
+    """A web chat cannot be pushed to: its notices stay in the outbox, marked sent, and the chat page shows
+    them on the next visit (`delivered_to`, POST /api/chat/notices)."""
+
+    async def send(self, address: str, text: str, key: str) -> None:
+        log.info("notification %s kept for its web chat", key)
 
 
 class EmailStrategy:
@@ -58,7 +80,7 @@ class EmailStrategy:
     def __init__(self, host: str, port: int, sender: str, timeout: float = 20.0) -> None:
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
 
-    async def send(self, address: str, text: str) -> None:
+    async def send(self, address: str, text: str, key: str) -> None:
         message = EmailMessage()
         message["From"], message["To"] = self.sender, address.partition(":")[2]
         message["Subject"] = text.splitlines()[0][:80] if text else "Tuoyu"
@@ -71,12 +93,13 @@ class EmailStrategy:
 
 
 class TelegramStrategy:
-    """Adapts the Telegram adapter's `send(chat_key, text)` coroutine function to a Strategy."""
+    """Adapts the Telegram adapter's `send(chat_key, text)` coroutine function to a Strategy (Telegram has no
+    idempotency key)."""
 
     def __init__(self, send: Callable[[str, str], object]) -> None:
         self._send = send
 
-    async def send(self, address: str, text: str) -> None:
+    async def send(self, address: str, text: str, key: str) -> None:
         result = self._send(address, text)
         if asyncio.iscoroutine(result):
             await result
@@ -84,12 +107,12 @@ class TelegramStrategy:
 
 def standard_strategies(*, smtp_host: str | None = None, smtp_port: int = 25, smtp_sender: str = "",
                         echo: Callable[[str], None] | None = None) -> dict[str, Strategy]:
-    """Log for chats that cannot be pushed to (console, web, offices without staff); email when SMTP is set.
-
-    Telegram is added by its adapter: `deliverer.strategies["telegram"] = TelegramStrategy(send)`.
+    """Web chats keep their notices for the page; the log for console chats and offices without staff;
+    email when SMTP is set. Telegram is added by its adapter: `deliverer.strategies["telegram"] = ...`.
     """
     logged = LogStrategy(echo)
-    strategies: dict[str, Strategy] = {scheme: logged for scheme in ("console", "web", "office", "cli", "ask")}
+    strategies: dict[str, Strategy] = {scheme: logged for scheme in ("console", "office", "cli", "ask")}
+    strategies["web"] = KeptForWebChat()
     if smtp_host:
         strategies["email"] = EmailStrategy(smtp_host, smtp_port, smtp_sender)
     return strategies
@@ -102,6 +125,11 @@ def enqueue(session: AsyncSession, address: str, text: str, *, complaint_id: int
                  next_attempt_at=now or utc_now(), created_at=now or utc_now())
     session.add(row)
     return row
+
+
+def notice_key(row_id: int) -> str:
+    """The notice's idempotency key: the same for every attempt to deliver one outbox row."""
+    return f"tuoyu-notice-{row_id}"
 
 
 @dataclass(frozen=True)
@@ -157,9 +185,11 @@ class Deliverer:
     async def deliver(self, row: Claimed) -> bool:
         """Send one claimed row; True when sent, False when rescheduled with backoff."""
         try:
-            await asyncio.wait_for(self.strategy(row.address).send(row.address, row.text), self.send_timeout)
+            await asyncio.wait_for(self.strategy(row.address).send(row.address, row.text, notice_key(row.id)),
+                                   self.send_timeout)
         except Exception as exc:  # any failure of any medium means "try again later"
-            log.warning("delivery %s to %s failed (attempt %s): %s", row.id, row.address, row.attempts, exc)
+            log.warning("delivery %s to %s failed (attempt %s): %s", notice_key(row.id), public_address(row.address),
+                        row.attempts, type(exc).__name__)
             retry_at = self.clock() + min(timedelta(seconds=5 * 2 ** (row.attempts - 1)), MAX_BACKOFF)
             await self._finish(row, next_attempt_at=retry_at, last_error=f"{type(exc).__name__}: {exc}"[:500])
             return False
@@ -190,3 +220,11 @@ async def for_address(db: Database, address: str) -> list[Outbox]:
     async with db.session() as s:
         return list((await s.execute(select(Outbox).where(Outbox.address == address).order_by(Outbox.id)))
                     .scalars().all())
+
+
+async def delivered_to(db: Database, address: str, limit: int = 50) -> list[Outbox]:
+    """The newest `limit` notices delivered to one chat, oldest first (the web chat shows them)."""
+    query = (select(Outbox).where(Outbox.address == address, Outbox.sent_at.is_not(None))
+             .order_by(Outbox.id.desc()).limit(limit))
+    async with db.session() as s:
+        return list(reversed((await s.execute(query)).scalars().all()))

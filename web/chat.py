@@ -16,6 +16,8 @@ from bot.cli.ask import reply_object
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.flows.complaint import takes_photo
 from bot.i18n import normalize_lang
+from complaints.lifecycle import local
+from complaints.outbox import delivered_to
 from complaints.photos import PhotoRejected, sniff, store
 from web.errors import language
 from web.maps import add_maps
@@ -167,6 +169,29 @@ async def api_photo(request: Request) -> Response:
     return json_response(chat_payload(await _process(request, session, inbound, None)))
 
 
+async def api_notices(request: Request) -> Response:
+    """POST /api/chat/notices {session}: the office's notices to this web chat, which the page shows on each visit.
+
+    POST with the session in the body, never in a URL: the session id is the key to the chat and its complaints,
+    and URLs end up in access logs.
+    """
+    ip = client_ip(request)
+    if not request.app.state.chat_ip_limit.allow(ip):
+        return throttled(request, request.app.state.chat_ip_limit, ip, None)
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return error(415, "send application/json")
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError):
+        return error(400, "malformed JSON")
+    session = body.get("session") if isinstance(body, dict) else None
+    if not isinstance(session, str) or not SESSION.fullmatch(session):
+        return error(400, "session must match [A-Za-z0-9_-]{8,64}")
+    rows = await delivered_to(request.app.state.tuoyu.db, f"web:{session}")
+    return json_response({"notices": [{"id": r.id, "text": r.text, "at": local(r.sent_at or r.created_at)}
+                                      for r in rows]})
+
+
 async def chat_page(request: Request) -> Response:
     """GET /chat: the mobile chat page (its script is static/chat.js; the CSRF token is for photo uploads)."""
     return request.app.state.pages.render(request, "chat.html", form=True)
@@ -176,4 +201,5 @@ routes = [
     Route("/chat", chat_page, methods=["GET"]),
     Route("/api/chat", api_chat, methods=["POST"]),
     Route("/api/chat/photo", api_photo, methods=["POST"]),
+    Route("/api/chat/notices", api_notices, methods=["POST"]),
 ]

@@ -20,7 +20,7 @@ class Flaky:
         self.failures = failures
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, address: str, text: str) -> None:
+    async def send(self, address: str, text: str, key: str) -> None:
         if self.failures > 0:
             self.failures -= 1
             raise ConnectionError("telegram down")

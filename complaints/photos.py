@@ -27,6 +27,9 @@ JPEG = b"\xff\xd8\xff"
 PNG = b"\x89PNG\r\n\x1a\n"
 MAX_PIXELS = 16_000_000  # a 16 MP phone photo decodes to ~50 MB; the deployment guide allows 512 MB
 MAX_BYTES = 5 * 1024 * 1024
+#: A JPEG is decoded at the smallest of 1/2, 1/4, 1/8 scale whose long side stays at least this (a 16 MP photo at
+#: 2312 x 1734): plenty for staff to see what a family saw.
+MAX_SIDE = 2048
 #: Names this module gives; anything else (a Telegram file id) is not a local file.
 STORED = re.compile(r"^[0-9a-f]{32}\.(jpg|png)$")
 MEDIA = {"jpg": "image/jpeg", "png": "image/png"}
@@ -58,7 +61,7 @@ def folder(data_dir: Path) -> Path:
 
 
 def store_photo(data: bytes, into: Path, max_bytes: int = MAX_BYTES) -> str:
-    """Check, strip EXIF (it may hold the family's GPS position) and save; returns the stored id."""
+    """Check, strip EXIF (it may hold the family's GPS position), shrink big JPEGs and save; returns the stored id."""
     if len(data) > max_bytes:
         raise PhotoRejected(f"photo larger than {max_bytes // (1024 * 1024)} MB", 413)
     kind = sniff(data)
@@ -66,6 +69,9 @@ def store_photo(data: bytes, into: Path, max_bytes: int = MAX_BYTES) -> str:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise PhotoRejected("photo has too many pixels", 413)
+            if kind == "jpg":  # libjpeg decodes at 1/2, 1/4 or 1/8 scale directly: a quarter of the time and memory
+                scale = MAX_SIDE / max(image.size)
+                image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
             clean = ImageOps.exif_transpose(image)
             out = io.BytesIO()
             if kind == "jpg":

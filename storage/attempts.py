@@ -9,6 +9,7 @@ A refused take changes nothing: hammering a key does not keep it locked longer t
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class _Refused(Exception):
 
 #: Per database: key -> time its refusal ends (refused buckets only gain tokens as time passes).
 _refused: WeakKeyDictionary[Database, dict[str, float]] = WeakKeyDictionary()
+_locks: WeakKeyDictionary[Database, dict[tuple[str, ...], asyncio.Lock]] = WeakKeyDictionary()
 
 
 async def take(db: Database, keys: list[tuple[str, Budget]], now: float | None = None) -> float:
@@ -61,10 +63,22 @@ async def take(db: Database, keys: list[tuple[str, Budget]], now: float | None =
 
     Returns 0.0 when the try may go ahead, else the seconds until the first empty bucket has a token again (then
     nothing is taken). Keys are taken in the given order, so callers that share keys list them alike. Runs as one
-    `Database.unit` (one thread round trip on SQLite). A refusal is remembered in this process until the bucket
-    refills (it cannot refill sooner), so the rest of a burst is refused without touching the database.
+    `Database.unit` (one thread round trip on SQLite). Takes of the same keys queue in this process, and a refusal
+    is remembered until the bucket refills (it cannot refill sooner): after the budget, the rest of a burst is
+    refused from memory instead of each waiting for the database. The database stays the only authority.
     """
-    now = time.time() if now is None else now
+    names = tuple(key[:200] for key, _ in keys)
+    locks = _locks.setdefault(db, {})
+    lock = locks.setdefault(names, asyncio.Lock())
+    try:
+        async with lock:  # the same keys queue here, so a burst's refusals come from memory after the first
+            return await _take_or_remember(db, keys, time.time() if now is None else now)
+    finally:
+        if not lock.locked():
+            locks.pop(names, None)
+
+
+async def _take_or_remember(db: Database, keys: list[tuple[str, Budget]], now: float) -> float:
     refused = _refused.setdefault(db, {})
     waits = [refused[key[:200]] - now for key, _ in keys if refused.get(key[:200], now) > now]
     if waits:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from itsdangerous import BadData
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.settings import secret_key
+from bot.settings import Settings, secret_key
 from complaints.errors import ComplaintError, Forbidden, Invalid, InvalidTransition, NotFound
 from complaints.lifecycle import TRANSITIONS, Status
 from complaints.models import AuditLog, Complaint
@@ -68,7 +69,12 @@ async def login_form(request: Request) -> Response:
 
 
 def _known_device(request: Request) -> Serializer:
-    return Serializer(secret_key(request.app.state.tuoyu.settings), salt="tuoyu staff device")
+    return _serializer(request.app.state.tuoyu.settings)
+
+
+@cache
+def _serializer(settings: Settings) -> Serializer:
+    return Serializer(secret_key(settings), salt="tuoyu staff device")
 
 
 def _device_names(request: Request) -> list[str]:

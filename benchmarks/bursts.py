@@ -1,15 +1,16 @@
 """/healthz latency while the server checks a burst of logins and decodes big photos (issue 15).
 
-Starts `tuoyu serve` in its own process on a throwaway data directory (SQLite, or `--database-url`), adds a
-staff member, then probes `GET /healthz` every 10 ms from a thread of its own while it:
+Starts `tuoyu serve` in its own process on a throwaway data directory and database (SQLite, or a database
+created on the PostgreSQL server of `--database-url` and dropped afterwards), adds a staff member, then probes
+`GET /healthz` every 10 ms from a thread of its own while it:
   1. idles (the baseline);
   2. posts 50 simultaneous wrong passwords for one name (at most 5 reach argon2; the rest get 429);
   3. uploads, at a complaint's photo step, two 39 MP images (refused: over 16 MP) and three 16 MP photos
      (decoded, re-encoded and stored).
-Prints p50 / p99 / max per phase and exits 1 when a p99 is over 100 ms. Client and server share the machine:
-read the load average printed with the figures.
+Prints p50 / p99 / max and the server's largest RSS per phase, and exits 1 when a p99 is over 100 ms.
+Client and server share the machine: read the load average printed with the figures.
 
-    python benchmarks/bursts.py [--database-url postgresql://...]
+    python benchmarks/bursts.py [--database-url postgresql://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,10 +44,11 @@ TARGET_P99_MS = 100.0
 class Probe(threading.Thread):
     """GET /healthz every 10 ms on one keep-alive connection, noting each latency (ms) under a phase label."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, server: psutil.Process) -> None:
         super().__init__(daemon=True)
-        self.port, self.phase, self.stop = port, "idle", threading.Event()
+        self.port, self.server, self.phase, self.stop = port, server, "idle", threading.Event()
         self.samples: dict[str, list[float]] = {}
+        self.rss: dict[str, int] = {}  # the server's largest RSS seen in each phase
 
     def run(self) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -58,6 +61,7 @@ class Probe(threading.Thread):
             if response.status != 200:
                 raise SystemExit(f"/healthz answered {response.status}")
             self.samples.setdefault(self.phase, []).append(elapsed)
+            self.rss[self.phase] = max(self.rss.get(self.phase, 0), self.server.memory_info().rss)
             time.sleep(0.01)
 
 
@@ -67,6 +71,24 @@ def image(width: int, height: int, kind: str) -> bytes:
     out = io.BytesIO()
     picture.save(out, "JPEG" if kind == "jpg" else "PNG", quality=80)
     return out.getvalue()
+
+
+async def throwaway(server_url: str, drop: str = "") -> str:
+    """A new empty database on the PostgreSQL server of `server_url` (its URL), or with `drop` that one dropped."""
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from storage.database import Database
+
+    admin = Database(server_url)
+    name = make_url(drop).database if drop else f"tuoyu_bursts_{os.getpid()}_{int(time.time())}"
+    async with admin.engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' if drop
+                                      else f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def at_photo_step(url: str) -> None:
@@ -110,10 +132,12 @@ def summary(values: list[float]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite in a temp dir)")
+    parser.add_argument("--database-url", default="",
+                        help="a PostgreSQL server to create a throwaway database on (default: SQLite in a temp dir)")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="tuoyu-bursts-"))
-    url = args.database_url or f"sqlite:///{data_dir / 'bench.sqlite3'}"
+    url = (asyncio.run(throwaway(args.database_url)) if args.database_url
+           else f"sqlite:///{data_dir / 'bench.sqlite3'}")
     env = {**os.environ, "TUOYU_DATA_DIR": str(data_dir), "TUOYU_DATABASE_URL": url,
            "TUOYU_SECRET_KEY": "bench-secret", "TUOYU_DEMO_DATA": "false"}
     subprocess.run([str(TUOYU), "staff", "add", "bench", "--office", "health.chengguan", "--password",
@@ -134,7 +158,7 @@ def main() -> int:
                 time.sleep(0.2)
         big_png, big_jpg = image(7000, 5600, "png"), image(7000, 5600, "jpg")
         photos = [("39mp.png", big_png), ("39mp.jpg", big_jpg)] + [("16mp.jpg", image(4600, 3450, "jpg"))] * 3
-        probe = Probe(port)
+        probe = Probe(port, psutil.Process(server.pid))
         probe.start()
         time.sleep(3)
         probe.phase = "logins"
@@ -149,6 +173,8 @@ def main() -> int:
         server.terminate()
         server.wait(30)
         shutil.rmtree(data_dir, ignore_errors=True)
+        if args.database_url:
+            asyncio.run(throwaway(args.database_url, drop=url))
     print(f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}; load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores")
     print(f"50 wrong logins: {login_codes.count(400)} checked (400), {login_codes.count(429)} refused (429)")
@@ -156,7 +182,7 @@ def main() -> int:
     worst = 0.0
     for phase in ("idle", "logins", "uploads"):
         values = probe.samples.get(phase, [0.0])
-        print(f"/healthz during {phase:8s} {summary(values)}")
+        print(f"/healthz during {phase:8s} {summary(values)}  server RSS {probe.rss.get(phase, 0) >> 20} MB")
         if phase != "idle":
             worst = max(worst, statistics.quantiles(values, n=100, method="inclusive")[98])
     return 0 if worst <= TARGET_P99_MS else 1

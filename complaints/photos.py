@@ -12,13 +12,13 @@ import io
 import re
 import secrets
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
+from complaints import cpu
 from complaints.models import Complaint
 from storage.database import Database
 from storage.models import Conversation
@@ -35,7 +35,7 @@ STORED = re.compile(r"^[0-9a-f]{32}\.(jpg|png)$")
 MEDIA = {"jpg": "image/jpeg", "png": "image/png"}
 ORPHAN_AGE = timedelta(days=2)  # longer than a draft waits between its photo step and confirmation
 #: One decoder thread: decoding never runs on the event loop, and two big photos never decode at once.
-_decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="photo")
+_decoder = cpu.pool("photo", 1)
 
 
 class PhotoRejected(ValueError):

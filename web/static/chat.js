@@ -129,16 +129,65 @@
     return cut > 0 ? text.slice(0, cut) : text;
   }
 
+  function sketch(reply) {  // drawn by our server from our own data; pins link to the cards below
+    var map = el("figure", "map");
+    map.innerHTML = reply.map_svg;
+    map.appendChild(el("figcaption", "meta", root.getAttribute("data-map-tap")));
+    return map;
+  }
+
+  // Leaflet (vendored) over tiles fetched through our own /tiles path, in the tiles' datum (the server converts
+  // the points). Pins and cards point at each other; no tile loaded (errors, or nothing within 10 s): the sketch.
+  function streetMap(figure, reply) {
+    var L = window.L, spec = reply.street_map, anchor = reply.map_anchor || "";
+    var points = spec.pins.map(function (pin) { return pin.at; });
+    if (spec.centre) { points.push(spec.centre.at); }
+    var map = L.map(figure.querySelector(".streetmap"));
+    map.fitBounds(points, { padding: [24, 24], maxZoom: 16 });  // a view first: layers wait for one
+    map.attributionControl.setPrefix("Leaflet");
+    var layer = L.tileLayer(spec.tiles, { maxZoom: 18, attribution: el("span", "", spec.attribution).innerHTML });
+    var loaded = false, errors = 0;
+    function fallBack() {
+      if (loaded || !figure.parentNode) { return; }
+      map.remove();
+      figure.parentNode.replaceChild(sketch(reply), figure);
+    }
+    layer.on("tileload", function () { loaded = true; });
+    layer.on("tileerror", function () { errors += 1; if (errors >= 3) { fallBack(); } });
+    window.setTimeout(fallBack, 10000);
+    layer.addTo(map);
+    spec.pins.forEach(function (pin) {
+      var icon = L.divIcon({ className: "pin-icon", html: el("span", "", pin.n), iconSize: [26, 26] });
+      var marker = L.marker(pin.at, { icon: icon, keyboard: true }).addTo(map);
+      marker.getElement().setAttribute("data-id", pin.id);
+      marker.on("click", function () { window.location.hash = anchor + pin.id; });
+      var card = document.getElementById(anchor + pin.id);
+      var number = card && card.querySelector(".num");
+      if (number) {
+        number.classList.add("to-pin");
+        number.addEventListener("click", function () {
+          map.setView(pin.at, Math.max(map.getZoom(), 15));
+          figure.scrollIntoView({ block: "center" });
+        });
+      }
+    });
+    if (spec.centre) { L.circleMarker(spec.centre.at, { radius: 8, color: "#0b5c8a", fillOpacity: 0.5 }).addTo(map); }
+  }
+
   function addReply(reply) {
+    var drawn = null;
     var item = el("li", "msg bot" + (reply.kind === "emergency" ? " emergency" : ""));
     var facilities = reply.data && reply.data.facilities;
     item.appendChild(el("p", "", facilities && facilities.length ? headline(reply) : reply.text));
     if (facilities && facilities.length) {
-      if (reply.map_svg) {  // drawn by our server from our own data; pins link to the cards below
-        var map = el("figure", "map");
-        map.innerHTML = reply.map_svg;
-        map.appendChild(el("figcaption", "meta", root.getAttribute("data-map-tap")));
-        item.appendChild(map);
+      if (reply.street_map && window.L) {  // a street map over the deployment's tiles, the sketch if they fail
+        var street = el("figure", "map street");
+        street.appendChild(el("div", "streetmap"));
+        street.appendChild(el("figcaption", "meta", root.getAttribute("data-map-tap")));
+        item.appendChild(street);
+        drawn = function () { streetMap(street, reply); };
+      } else if (reply.map_svg) {
+        item.appendChild(sketch(reply));
       }
       var list = el("ol", "cards");
       var first = (reply.data.offset || 0) + 1;
@@ -163,6 +212,7 @@
       item.appendChild(row);
     }
     log.appendChild(item);
+    if (drawn) { drawn(); }  // Leaflet measures its box: only once it is on the page
   }
 
   function addNotice(text) {

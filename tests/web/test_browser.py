@@ -199,7 +199,7 @@ def test_street_map_with_pins_when_tiles_are_configured(browser: object, tiled_s
         assert tiles.requests and all(r.endswith(".png") for r in tiles.requests)
         pins = reply.locator(".leaflet-marker-icon.pin-icon")  # type: ignore[attr-defined]
         assert pins.count() == 5 and [pins.nth(n).inner_text() for n in range(5)] == ["1", "2", "3", "4", "5"]
-        assert reply.locator("path.leaflet-interactive").count() == 1  # type: ignore[attr-defined]  # the parent
+        assert reply.locator(".leaflet-marker-icon.you-icon").count() == 1  # type: ignore[attr-defined]  # parent
         assert reply.locator("figure.map:not(.street)").count() == 0  # type: ignore[attr-defined]
         assert fits_phone(page)
         shot(page, "chat-street-map")

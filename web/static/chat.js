@@ -171,7 +171,10 @@
         });
       }
     });
-    if (spec.centre) { L.circleMarker(spec.centre.at, { radius: 8, color: "#0b5c8a", fillOpacity: 0.5 }).addTo(map); }
+    if (spec.centre) {  // the parent's position, above the pins
+      var you = L.divIcon({ className: "you-icon", iconSize: [18, 18] });
+      L.marker(spec.centre.at, { icon: you, interactive: false, keyboard: false, zIndexOffset: 1000 }).addTo(map);
+    }
   }
 
   function addReply(reply) {

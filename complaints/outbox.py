@@ -1,7 +1,10 @@
 """Notifications that are never lost: written with the change, then claimed, delivered and retried.
 
-A row is claimed by setting a lease (`claimed_until`); a worker that dies before marking it sent
-leaves the lease to expire, and another worker delivers it again (at-least-once delivery).
+A row is claimed by setting a lease (`claimed_until`, LEASE); a worker that dies (or loses the database)
+between sending and recording it leaves the lease to expire, and another worker sends it again: delivery is
+at-least-once. Such a re-send follows an attempt whose outcome is unknown, so it may be a duplicate: it is
+marked in the text, counted on the row (`resends`) and logged; channels that can recognise a repeat get the
+same key for every attempt (an e-mail's Message-ID).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints.models import Outbox
@@ -26,6 +30,12 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 MAX_BACKOFF = timedelta(hours=1)
+SEND_TIMEOUT_S = 10.0
+#: Pauses between tries to record an outcome: a database back within ~15 s causes no re-send.
+FINISH_RETRIES_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+#: Longer than a send plus every try to record it, so a lease never runs out under a live worker.
+LEASE = timedelta(seconds=40)
+RESENT = "\n\n（重发：上一次发送结果不明，如已收到请忽略。Re-sent: ignore it if you already have it.）"
 
 
 def utc_now() -> datetime:
@@ -84,6 +94,7 @@ class EmailStrategy:
         message = EmailMessage()
         message["From"], message["To"] = self.sender, address.partition(":")[2]
         message["Subject"] = text.splitlines()[0][:80] if text else "Tuoyu"
+        message["Message-ID"] = f"<{key}@tuoyu>"  # the same for a re-send: mail systems see the repeat
         message.set_content(text)
         await asyncio.to_thread(self._send, message)
 
@@ -138,13 +149,14 @@ class Claimed:
     address: str
     text: str
     attempts: int
+    resend: bool  # an earlier attempt's outcome is unknown (its lease ran out): this may be a duplicate
 
 
 class Deliverer:
     """The outbox worker: claim due rows, send each by its address scheme, mark sent or reschedule."""
 
-    def __init__(self, db: Database, strategies: Mapping[str, Strategy], *, lease: timedelta = timedelta(minutes=2),
-                 batch: int = 50, clock: Clock = utc_now, send_timeout: float = 30.0) -> None:
+    def __init__(self, db: Database, strategies: Mapping[str, Strategy], *, lease: timedelta = LEASE,
+                 batch: int = 10, clock: Clock = utc_now, send_timeout: float = SEND_TIMEOUT_S) -> None:
         self.db = db
         self.strategies = dict(strategies)
         self.lease, self.batch, self.clock, self.send_timeout = lease, batch, clock, send_timeout
@@ -163,32 +175,41 @@ class Deliverer:
         return self.strategies[scheme]
 
     async def claim(self) -> list[Claimed]:
-        """Lease due rows to this worker; SKIP LOCKED on PostgreSQL, a conditional UPDATE everywhere."""
+        """Lease due rows to this worker; SKIP LOCKED on PostgreSQL, a conditional UPDATE everywhere.
+
+        A due row still carrying an expired lease was claimed before and never finished: a re-send.
+        """
         now = self.clock()
         free = or_(Outbox.claimed_until.is_(None), Outbox.claimed_until < now)
-        due = (select(Outbox.id).where(Outbox.sent_at.is_(None), Outbox.next_attempt_at <= now, free)
+        due = (select(Outbox.id, Outbox.claimed_until).where(Outbox.sent_at.is_(None), Outbox.next_attempt_at <= now,
+                                                             free)
                .order_by(Outbox.urgent.desc(), Outbox.id).limit(self.batch))
         if self.db.is_postgres:
             due = due.with_for_update(skip_locked=True)
         claimed: list[Claimed] = []
         async with self.db.session() as s:
-            for row_id in (await s.execute(due)).scalars().all():
+            for row_id, lease in (await s.execute(due)).all():
+                resend = lease is not None
                 result = await s.execute(
                     update(Outbox).where(Outbox.id == row_id, Outbox.sent_at.is_(None), free)
-                    .values(claimed_until=now + self.lease, claimed_by=self.worker_id, attempts=Outbox.attempts + 1)
+                    .values(claimed_until=now + self.lease, claimed_by=self.worker_id, attempts=Outbox.attempts + 1,
+                            resends=Outbox.resends + int(resend))
                     .returning(Outbox.id, Outbox.address, Outbox.text, Outbox.attempts))
                 got = result.first()
                 if got is not None:
-                    claimed.append(Claimed(*got))
+                    claimed.append(Claimed(*got, resend=resend))
         return claimed
 
     async def deliver(self, row: Claimed) -> bool:
         """Send one claimed row; True when sent, False when rescheduled with backoff."""
+        key = notice_key(row.id)
+        if row.resend:
+            log.warning("notification %s re-sent: an earlier attempt's outcome is unknown", key)
         try:
-            await asyncio.wait_for(self.strategy(row.address).send(row.address, row.text, notice_key(row.id)),
+            await asyncio.wait_for(self.strategy(row.address).send(row.address, row.text + RESENT * row.resend, key),
                                    self.send_timeout)
         except Exception as exc:  # any failure of any medium means "try again later"
-            log.warning("delivery %s to %s failed (attempt %s): %s", notice_key(row.id), public_address(row.address),
+            log.warning("delivery %s to %s failed (attempt %s): %s", key, public_address(row.address),
                         row.attempts, type(exc).__name__)
             retry_at = self.clock() + min(timedelta(seconds=5 * 2 ** (row.attempts - 1)), MAX_BACKOFF)
             await self._finish(row, next_attempt_at=retry_at, last_error=f"{type(exc).__name__}: {exc}"[:500])
@@ -197,13 +218,28 @@ class Deliverer:
         return True
 
     async def _finish(self, row: Claimed, **values: object) -> None:
-        async with self.db.session() as s:
-            await s.execute(update(Outbox).where(Outbox.id == row.id, Outbox.claimed_by == self.worker_id)
-                            .values(claimed_until=None, **values))
+        """Record the outcome, trying again through a short database outage (giving up means a re-send)."""
+        for pause in (*FINISH_RETRIES_S, None):
+            try:
+                async with self.db.session() as s:
+                    await s.execute(update(Outbox).where(Outbox.id == row.id, Outbox.claimed_by == self.worker_id)
+                                    .values(claimed_until=None, **values))
+                return
+            except (SQLAlchemyError, OSError):
+                if pause is None:
+                    raise
+                log.warning("recording notification %s failed; trying again in %.1f s", notice_key(row.id), pause)
+                await asyncio.sleep(pause)
 
     async def run_once(self) -> int:
-        """Claim and deliver one batch; the number delivered."""
-        return sum([await self.deliver(row) for row in await self.claim()])
+        """Claim and deliver batches until none is full; each batch's rows are sent at once, so every one ends
+        well within its lease. The number delivered."""
+        delivered = 0
+        while True:
+            rows = await self.claim()
+            delivered += sum(await asyncio.gather(*(self.deliver(row) for row in rows)))
+            if len(rows) < self.batch:
+                return delivered
 
 
 async def pending(db: Database, address: str | None = None) -> list[Outbox]:

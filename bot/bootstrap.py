@@ -44,15 +44,18 @@ class Tuoyu:
 
 def build_flows(settings: Settings, db: Database, kb: KnowledgeBase, services: dict[str, Any]) -> list[Flow]:
     """The multi-step flows this build offers (finder, complaint) with their services."""
-    return [finder_flow(db, services), complaint_flow(settings, db, services)]
+    return [finder_flow(settings, db, services), complaint_flow(settings, db, services)]
 
 
-def finder_flow(db: Database, services: dict[str, Any]) -> Flow:
-    """The facility finder service (services["facilities"]) and its chat flow."""
+def finder_flow(settings: Settings, db: Database, services: dict[str, Any]) -> Flow:
+    """The facility finder service (services["facilities"], with the online geocoder when configured) and its
+    chat flow."""
     from bot.flows.finder import FinderFlow
+    from locator.geocode import make_geocoder
     from locator.service import FacilityService
 
-    services["facilities"] = FacilityService(db)
+    geocoder = make_geocoder(settings.geocoder, settings.geocoder_key, settings.geocoder_url)
+    services["facilities"] = FacilityService(db, geocoder=geocoder, provider=settings.geocoder)
     return FinderFlow(services["facilities"])
 
 

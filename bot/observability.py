@@ -7,6 +7,7 @@ Counters live per process; Prometheus sums them over instances.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sys
@@ -24,10 +25,20 @@ _CONTEXT: dict[str, ContextVar[str | None]] = {
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s"
 
 
+def log_chat(chat_key: str) -> str:
+    """A chat key fit for logs: a web session id is the key to that chat (and its complaints), so a web chat is
+    named by a digest of it, still the same on every line and instance; other chat keys as they are."""
+    scheme, _, rest = chat_key.partition(":")
+    if scheme != "web":
+        return chat_key
+    return "web:#" + hashlib.sha256(rest.encode()).hexdigest()[:12]
+
+
 @contextmanager
 def bind(**fields: object) -> Iterator[None]:
-    """Tag every log record inside the block with these fields (`chat`, `update`)."""
-    tokens = [(_CONTEXT[name], _CONTEXT[name].set(str(value))) for name, value in fields.items() if value is not None]
+    """Tag every log record inside the block with these fields (`chat`, `update`; web chats by `log_chat`)."""
+    tokens = [(_CONTEXT[name], _CONTEXT[name].set(log_chat(str(value)) if name == "chat" else str(value)))
+              for name, value in fields.items() if value is not None]
     try:
         yield
     finally:

@@ -55,10 +55,22 @@ class Settings:
     smtp_port: int = 25
     smtp_sender: str = "tuoyu@localhost"
     log_level: str = "INFO"
+    geocoder: str = "baidu"
+    geocoder_key: str | None = field(default=None, repr=False)
+    geocoder_url: str | None = None
+    map_tiles: str | None = None
+    map_tiles_datum: str = "gcj02"
+    map_attribution: str = ""
 
     def __post_init__(self) -> None:
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'tuoyu.sqlite3'}")
+        if self.geocoder not in ("baidu", "gazetteer"):
+            raise SettingsError("TUOYU_GEOCODER must be baidu (online when TUOYU_GEOCODER_KEY is set) or gazetteer")
+        if self.map_tiles and not all(f"{{{k}}}" in self.map_tiles for k in "zxy"):
+            raise SettingsError("TUOYU_MAP_TILES must be a tile URL with {z}, {x} and {y}")
+        if self.map_tiles_datum not in ("gcj02", "wgs84"):
+            raise SettingsError("TUOYU_MAP_TILES_DATUM must be gcj02 (mainland map tiles) or wgs84")
         if self.webhook_secret and not all(c.isalnum() or c in "_-" for c in self.webhook_secret):
             raise SettingsError("TUOYU_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and -")
 

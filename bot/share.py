@@ -15,8 +15,8 @@ from storage.base import Base
 from storage.database import Database
 
 #: `/start` payloads we accept: g-<article id>[-<referral code>]; anything else is dropped.
-GUIDE_PAYLOAD = re.compile(r"^g-([a-z0-9_]{1,40})(?:-([A-Za-z0-9_]{1,16}))?$")
-REF = re.compile(r"^[A-Za-z0-9_]{1,16}$")
+GUIDE_PAYLOAD = re.compile(r"^g-([a-z0-9_]{1,40})(?:-([A-Za-z0-9_]{1,16}))?\Z")
+REF = re.compile(r"^[A-Za-z0-9_]{1,16}\Z")
 
 
 class ShareCount(Base):

@@ -12,7 +12,7 @@ class NotFound(ComplaintError):
 
 
 class Throttled(ComplaintError):
-    """Too many wrong PINs for this complaint: lookups by PIN pause until `retry_after` has passed."""
+    """Too many PIN tries for this tracking number (whether or not it exists): wait `retry_after`."""
 
     def __init__(self, tracking: str, retry_after: timedelta) -> None:
         super().__init__(tracking)

@@ -1,24 +1,25 @@
 """Staff passwords: argon2 in a small thread pool of its own, never on the event loop.
 
 An argon2 check is ~150 ms of CPU and 64 MiB of memory. On the loop, a burst of logins stalled every other
-request; unbounded in threads, fifty at once would want 3 GB. Two workers bound both, and the C code releases
-the GIL, so the loop keeps serving. An unknown name is checked against a dummy hash made with the same
-parameters, so the answer takes as long whether or not the name exists.
+request; unbounded in threads, fifty at once would want 3 GB. Two workers bound both; the C code releases the
+GIL and the threads run at low priority (`cpu.pool`), so the loop keeps serving. An unknown name is checked
+against a dummy hash made with the same parameters, so the answer takes as long whether or not the name exists.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from complaints import cpu
+
 HASHER = PasswordHasher()
 WORKERS = 2
-_pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="argon2")
+_pool = cpu.pool("argon2", WORKERS)
 
 
 @cache

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import zlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,12 +17,14 @@ from complaints import passwords
 from complaints import tracking as tn
 from complaints.errors import Forbidden, Invalid, NotFound, Throttled
 from complaints.lifecycle import CLOSED, REOPEN_WINDOW, SIMILAR_WINDOW, Status, check_transition, deadlines, local
-from complaints.models import AuditLog, Complaint, ComplaintEvent, RoutingChange, Staff
+from complaints.models import AuditLog, Complaint, ComplaintEvent, Outbox, RoutingChange, Staff
 from complaints.outbox import Clock, enqueue, utc_now
+from complaints.privacy import mask_numbers, redact_numbers, without
 from complaints.routing import CATEGORIES, DEPARTMENTS, Office, Route, RoutingTable, Rule
 from complaints.views import Detail, Event, Filed, Similar, StaffView, StatusView, Submission, Summary, aware
 from storage import attempts
 from storage.database import Database
+from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -407,16 +411,23 @@ class ComplaintService:
                        row.office_code, aware(row.created_at), ack_due, resolve_due, overdue,  # type: ignore[arg-type]
                        row.supporters)
 
-    async def show(self, tracking: str, staff_name: str) -> Detail:
-        """Full details with contact data, for staff of the assigned office only; the view is audited."""
+    async def show(self, tracking: str, staff_name: str, *, numbers: bool = False) -> Detail:
+        """Full details with contact data, for staff of the assigned office only; the view is audited.
+
+        Phone and ID numbers typed into the description and time are masked (139****5678) unless `numbers`
+        is asked for: the contact phone the complainant gave for call-backs is shown in full, since the office
+        needs it; a number in the text (a witness, the facility) is revealed only on request, audited apart.
+        """
         async with self.db.session() as s:
             member = await self._staff(s, staff_name)
             row = await self._complaint(s, tracking)
             await self._check_office(member, row, "view")
-            s.add(AuditLog(actor=staff_name, action="view", complaint_id=row.id, at=self.clock(), detail={}))
-            return Detail(self._summary(row), row.office_name, row.description, row.happened, list(row.photos),
-                          row.facility_id, row.anonymous, row.phone, bool(row.chat_key), aware(row.escalated_at),
-                          row.rating, await self._history(s, row))
+            s.add(AuditLog(actor=staff_name, action="view_numbers" if numbers else "view", complaint_id=row.id,
+                           at=self.clock(), detail={}))
+            shown = (lambda t: t) if numbers else mask_numbers
+            return Detail(self._summary(row), row.office_name, shown(row.description), shown(row.happened),
+                          list(row.photos), row.facility_id, row.anonymous, row.phone, bool(row.chat_key),
+                          aware(row.escalated_at), row.rating, await self._history(s, row))
 
     async def _check_office(self, member: Staff, row: Complaint, action: str) -> None:
         """Forbidden unless the member works at the assigned office; the refusal is audited apart."""
@@ -528,14 +539,42 @@ class ComplaintService:
         return escalated
 
     async def purge_contacts(self, retention_days: int) -> int:
-        """Delete phone numbers and chat keys of complaints closed more than `retention_days` ago."""
-        cutoff = self.clock() - timedelta(days=retention_days)
+        """Delete the contact data of complaints closed more than `retention_days` ago, everywhere it is kept.
+
+        The phone and chat key on the complaint; numbers typed into its description, time and history notes;
+        the notices sent to the complainant's chat (`web:<session>`, `telegram:<id>`); and the chat's link to
+        the case: a conversation idle since the cutoff is deleted, one still in use loses the tracking number.
+        """
+        now = self.clock()
+        cutoff = now - timedelta(days=retention_days)
+        due = select(Complaint).where(Complaint.closed_at.is_not(None), Complaint.closed_at < cutoff,
+                                      Complaint.contact_purged_at.is_(None)).order_by(Complaint.id)
+        if self.db.is_postgres:
+            due = due.with_for_update(skip_locked=True)
         async with self.db.session() as s:
-            result = await s.execute(
-                update(Complaint).where(Complaint.closed_at.is_not(None), Complaint.closed_at < cutoff,
-                                        Complaint.contact_purged_at.is_(None))
-                .values(phone=None, chat_key=None, contact_purged_at=self.clock()).returning(Complaint.id))
-            count = len(result.all())
-            s.add(AuditLog(actor=SYSTEM, action="purge_contacts", at=self.clock(),
-                           detail={"count": count, "retention_days": retention_days}))
-        return count
+            rows = (await s.execute(due)).scalars().all()
+            for row in rows:
+                if row.chat_key:
+                    await s.execute(delete(Outbox).where(Outbox.complaint_id == row.id,
+                                                         Outbox.address == row.chat_key))
+                    await self._unlink_chat(s, row.chat_key, row.tracking, cutoff)
+                events = (await s.execute(select(ComplaintEvent).where(ComplaintEvent.complaint_id == row.id)))
+                for event in events.scalars():
+                    event.note = redact_numbers(event.note)
+                row.description, row.happened = redact_numbers(row.description), redact_numbers(row.happened)
+                row.phone, row.chat_key, row.contact_purged_at = None, None, now
+            s.add(AuditLog(actor=SYSTEM, action="purge_contacts", at=now,
+                           detail={"count": len(rows), "retention_days": retention_days}))
+        return len(rows)
+
+    async def _unlink_chat(self, s: AsyncSession, chat_key: str, tracking: str, idle_since: datetime) -> None:
+        """Remove the tracking number from the chat's saved conversation (the row, if idle since `idle_since`)."""
+        if self.db.is_postgres:  # the lock bot/conversations.py holds while it loads and saves this chat
+            await s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(chat_key.encode()) - 2**31})
+        row = (await s.execute(select(Conversation).where(Conversation.chat_key == chat_key))).scalar()
+        if row is None or tracking not in json.dumps(row.state, ensure_ascii=False):
+            return
+        if (aware(row.updated_at) or idle_since) < idle_since:
+            await s.delete(row)
+        else:
+            row.state = without(row.state, tracking)

@@ -72,6 +72,8 @@ def records(gazetteer: Gazetteer | None = None, seed: int = SEED) -> list[dict[s
                 "verified_on": (AS_OF - timedelta(days=rng.randrange(0, 120))).isoformat(),
                 "source": SOURCE, "demo": True,
             })
+            if care[0] == "hourly":  # hourly care only: priced by the hour (a hundredth of the monthly figure)
+                out[-1].update(fee_min=fee_min // 100, fee_max=out[-1]["fee_max"] // 100, fee_unit="hour")
     return out
 
 

@@ -34,7 +34,7 @@ HEADER_ALIASES = {
     "营利性": "for_profit", "最小月龄": "min_age_months", "最大月龄": "max_age_months", "托位数": "capacity",
     "空余托位": "places_free", "托位更新日期": "places_updated", "服务时间": "hours", "最低收费": "fee_min",
     "最高收费": "fee_max", "电话": "phone", "联系电话": "phone", "是否备案": "registered", "备案日期": "registered_on",
-    "核实日期": "verified_on", "数据来源": "source",
+    "核实日期": "verified_on", "数据来源": "source", "收费单位": "fee_unit",
 }
 CARE_NAMES = {**{code: code for code in CARE_BITS}, **{zh: code for code, zh in CARE_ZH.items()},
               "全托": "full_day", "半托": "half_day", "full-day": "full_day", "half-day": "half_day",

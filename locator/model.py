@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -13,6 +13,12 @@ CARE_EN = {"full_day": "full-day", "half_day": "half-day", "hourly": "hourly", "
 
 NATURES = ("public", "inclusive", "private")
 NATURE_ZH = {"public": "公办", "inclusive": "普惠", "private": "民办"}
+
+#: What the fees are per: the import's optional `fee_unit` column (kept in `extra`) in any of these spellings;
+#: without it, per month (the contract's unit for fee_min/fee_max).
+FEE_UNITS = {"month": "month", "per month": "month", "monthly": "month", "月": "month", "元/月": "month",
+             "hour": "hour", "per hour": "hour", "hourly": "hour", "小时": "hour", "时": "hour", "元/小时": "hour",
+             "day": "day", "per day": "day", "daily": "day", "天": "day", "日": "day", "元/天": "day"}
 
 #: Class types from 《托育机构设置标准（试行）》 Art. 19: (code, Chinese, from month, to month).
 CLASSES = (("infant", "乳儿班", 6, 12), ("toddler_small", "托小班", 12, 24), ("toddler_large", "托大班", 24, 36))
@@ -70,6 +76,17 @@ class FacilityRecord:
     def classes(self) -> list[str]:
         return classes_for(self.min_age_months, self.max_age_months)
 
+    @property
+    def fee_unit(self) -> str:
+        """month, hour (计时托 is priced by the hour) or day: see FEE_UNITS."""
+        return FEE_UNITS.get(str(self.extra.get("fee_unit") or "").strip().lower(), "month")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FacilityRecord:
+        """A card (`to_json`, dates still ISO text) as a record again, for the words the web card shows."""
+        names = {f.name for f in fields(cls)} - {"registry_id"}
+        return cls(registry_id=data["id"], **{k: v for k, v in data.items() if k in names})
+
     def to_json(self) -> dict[str, Any]:
         """JSON-ready: `id` is the registry id (contract), dates as ISO strings."""
         raw = asdict(self)
@@ -77,4 +94,5 @@ class FacilityRecord:
         for key, value in raw.items():
             out[key] = value.isoformat() if isinstance(value, date) else value
         out["classes"] = self.classes
+        out["fee_unit"] = self.fee_unit
         return out

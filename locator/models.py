@@ -48,3 +48,17 @@ class Facility(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # columns we do not model
     content_hash: Mapped[str] = mapped_column(String(32))  # of the imported values: re-imports are no-ops
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class GeocodeAnswer(Base):
+    """An online geocoder's answer for a typed place (WGS-84; no point: it found nothing), kept so each address
+    is asked once per deployment."""
+
+    __tablename__ = "geocode_answer"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    query: Mapped[str] = mapped_column(String(200), primary_key=True)  # the place text, folded
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    level: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the geocoder's own precision word
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

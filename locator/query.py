@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from locator.gazetteer import Gazetteer, Match, fold
+from locator.gazetteer import Gazetteer, Match, fold, mask_place_words
 
 _CARE = (
     ("half_day", re.compile(r"半日托|半托|半天|半日|half[\s-]?day")),
@@ -19,6 +19,8 @@ _NUM = r"(\d+(?:\.\d+)?|十八|十[一二]?|二十四?|三十六?|[一两二三�
 _HALF_YEAR = re.compile(_NUM + r"\s*岁半")
 _MONTHS = re.compile(_NUM + r"\s*(?:个)?\s*(?:多)?\s*(?:月|months?\b|mos?\b|-month)")
 _YEARS = re.compile(_NUM + r"\s*(?:周岁|岁|years?\b|yrs?\b|-year)")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ADDRESS = re.compile(r"[\u4e00-\u9fff0-9]+")
 SKIP = re.compile(r"^(不限|都可以|都行|随便|无所谓|任意|全部|any|anything|skip|no preference|all|不知道)$")
 MAX_AGE = 72
 
@@ -65,12 +67,26 @@ class Request:
     choices: tuple[Match, ...] = ()
 
 
-def parse_request(text: str, gazetteer: Gazetteer | None = None) -> Request:
-    """Everything the message already answers, so the finder can skip those questions."""
+def parse_request(text: str, gazetteer: Gazetteer | None = None, *, place: bool = True) -> Request:
+    """Everything the message already answers, so the finder can skip those questions (the place from the
+    gazetteer only unless `place` is False: the finder asks FacilityService.locate, which may go online)."""
     gaz = gazetteer or Gazetteer.default()
-    found = gaz.candidates(text) if text.strip() else []
+    found = gaz.candidates(text) if place and text.strip() else []
     return Request(care_type(text), age_months(text), found[0] if len(found) == 1 else None,
                    tuple(found) if len(found) > 1 else ())
+
+
+def place_text(text: str) -> str:
+    """What is left of a message for a geocoder once the care type, the age and the place words are taken out:
+    "帮我找雁滩万达附近的全日托，孩子14个月" → "雁滩万达"; empty when no Chinese is left."""
+    folded = fold(text)
+    for _, pattern in _CARE:
+        folded = pattern.sub(" ", folded)
+    for pattern in (_HALF_YEAR, _MONTHS, _YEARS):
+        folded = pattern.sub(" ", folded)
+    # Chinese and numbers only (an online geocoder reads Chinese addresses; Latin names are the gazetteer's)
+    kept = "".join(_ADDRESS.findall(mask_place_words(folded.replace("半岁", "  "))))
+    return kept if _CJK.search(kept) else ""
 
 
 def is_skip(text: str) -> bool:

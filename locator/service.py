@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from locator.gazetteer import Gazetteer, Match, fold
 from locator.geo import AREAS
+from locator.geocode import Geocoder, Lookup, PlaceLocator
 from locator.links import map_links
 from locator.models import Facility
 from locator.search import Filters, Found, Hit, close_reader, nearest
@@ -30,11 +31,14 @@ def card(hit: Hit) -> dict[str, Any]:
 
 
 class FacilityService:
-    """Search around a point or a typed place; the gazetteer is loaded once, when first needed."""
+    """Search around a point or a typed place; the gazetteer is loaded once, when first needed; typed places go
+    to the online geocoder first when there is one (see locator.geocode)."""
 
-    def __init__(self, db: Database, gazetteer: Gazetteer | None = None) -> None:
+    def __init__(self, db: Database, gazetteer: Gazetteer | None = None, geocoder: Geocoder | None = None,
+                 provider: str = "baidu") -> None:
         self.db = db
         self._gazetteer = gazetteer
+        self.locator = PlaceLocator(lambda: self.gazetteer, db, geocoder, provider)
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -44,7 +48,12 @@ class FacilityService:
         return self._gazetteer
 
     def place(self, text: str) -> Match | None:
+        """The gazetteer's place for `text` (offline, immediate)."""
         return self.gazetteer.find(text)
+
+    async def locate(self, text: str) -> Lookup:
+        """The place(s) a typed text names: online geocoder (cached) when configured, else the gazetteer."""
+        return await self.locator.locate(text)
 
     async def nearest(self, lat: float, lon: float, filters: Filters | None = None, *, limit: int = 5,
                       offset: int = 0, max_radius_m: float | None = None) -> Found:

@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from bot.bootstrap import Tuoyu
 from bot.settings import secret_key
 from complaints import photos
-from web import chat, facility, guide, metrics, site, staff, staff_charts, status, workers
+from web import chat, facility, guide, metrics, site, staff, staff_charts, status, tiles, workers
 from web.errors import DatabaseOutage
 from web.pages import Pages, make_env
 from web.security import BodyLimit, Limits, SecurityHeaders, TokenBucket
@@ -34,7 +34,7 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None, extra_routes: Sequenc
     settings = tuoyu.settings
     routes: list[BaseRoute] = [
         *extra_routes, *site.routes, *chat.routes, *guide.routes, *status.routes, *staff.routes, *metrics.routes,
-        *staff_charts.routes, *facility.routes,
+        *staff_charts.routes, *facility.routes, *tiles.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [

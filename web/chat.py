@@ -14,14 +14,17 @@ from starlette.routing import Route
 
 from bot.cli.ask import reply_object
 from bot.engine.types import Inbound, InboundKind, Reply
+from bot.flows.complaint import takes_photo
 from bot.i18n import normalize_lang
-from complaints.photos import PhotoRejected, store_photo
+from complaints.lifecycle import local
+from complaints.outbox import delivered_to
+from complaints.photos import PhotoRejected, sniff, store
 from web.errors import language
 from web.maps import add_maps
-from web.security import TokenBucket, client_ip, csrf_ok
+from web.security import TokenBucket, client_ip, csrf_ok, text_ok
 
-SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-BUTTON = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
+SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: `$` would let a trailing newline through
+BUTTON = re.compile(r"[A-Za-z0-9:_.-]{1,64}")
 
 
 class BadRequest(ValueError):
@@ -62,7 +65,7 @@ def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     session = body.get("session")
-    if not isinstance(session, str) or not SESSION.match(session):
+    if not isinstance(session, str) or not SESSION.fullmatch(session):
         raise BadRequest("session must match [A-Za-z0-9_-]{8,64}")
     lang = body.get("lang")
     if lang is not None and lang not in ("zh", "en"):
@@ -70,7 +73,7 @@ def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
     common: dict[str, Any] = {"channel": "web", "lang_hint": lang}
     if "button" in body:
         data = body["button"]
-        if not isinstance(data, str) or not BUTTON.match(data):
+        if not isinstance(data, str) or not BUTTON.fullmatch(data):
             raise BadRequest("button must be a button's data code")
         return session, Inbound(InboundKind.BUTTON, text=data, **common), lang
     if "location" in body:
@@ -79,6 +82,8 @@ def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         raise BadRequest("give text, button or location")
+    if not text_ok(text):
+        raise BadRequest("text must be UTF-8 without NUL characters")
     return session, Inbound.message(text, **common), lang
 
 
@@ -141,21 +146,50 @@ async def api_photo(request: Request) -> Response:
         return throttled(request, request.app.state.upload_limit, ip, None, "web_upload_throttled")
     if not csrf_ok(request, request.headers.get("x-csrf-token")):
         return error(403, "missing or wrong CSRF token")
+    limit, stored = request.app.state.limits.upload_bytes, None
     try:
         async with request.form(max_files=1, max_fields=4) as form:
             session, photo = form.get("session"), form.get("photo")
-            if not isinstance(session, str) or not SESSION.match(session):
+            if not isinstance(session, str) or not SESSION.fullmatch(session):
                 return error(400, "session must match [A-Za-z0-9_-]{8,64}")
             if photo is None or isinstance(photo, str):
                 return error(400, "attach one photo")
-            stored = store_photo(await photo.read(request.app.state.limits.upload_bytes + 1),
-                                 request.app.state.uploads, request.app.state.limits.upload_bytes)
+            data = await photo.read(limit + 1)
+            if len(data) > limit:
+                raise PhotoRejected(f"photo larger than {limit // (1024 * 1024)} MB", 413)
+            sniff(data)
+            if takes_photo(await request.app.state.tuoyu.conversations.load(f"web:{session}")):
+                stored = await store(data, request.app.state.uploads, limit)  # decoded in a worker thread
     except PhotoRejected as exc:
         return error(exc.status, str(exc))
     except ValueError:  # multipart parse errors
         return error(400, "malformed multipart body")
+    # Outside the photo step the flow answers without a file: nothing is kept that no complaint refers to.
     inbound = Inbound(InboundKind.PHOTO, attachment=stored, channel="web")
     return json_response(chat_payload(await _process(request, session, inbound, None)))
+
+
+async def api_notices(request: Request) -> Response:
+    """POST /api/chat/notices {session}: the office's notices to this web chat, which the page shows on each visit.
+
+    POST with the session in the body, never in a URL: the session id is the key to the chat and its complaints,
+    and URLs end up in access logs.
+    """
+    ip = client_ip(request)
+    if not request.app.state.chat_ip_limit.allow(ip):
+        return throttled(request, request.app.state.chat_ip_limit, ip, None)
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return error(415, "send application/json")
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError):
+        return error(400, "malformed JSON")
+    session = body.get("session") if isinstance(body, dict) else None
+    if not isinstance(session, str) or not SESSION.fullmatch(session):
+        return error(400, "session must match [A-Za-z0-9_-]{8,64}")
+    rows = await delivered_to(request.app.state.tuoyu.db, f"web:{session}")
+    return json_response({"notices": [{"id": r.id, "text": r.text, "at": local(r.sent_at or r.created_at)}
+                                      for r in rows]})
 
 
 async def chat_page(request: Request) -> Response:
@@ -167,4 +201,5 @@ routes = [
     Route("/chat", chat_page, methods=["GET"]),
     Route("/api/chat", api_chat, methods=["POST"]),
     Route("/api/chat/photo", api_photo, methods=["POST"]),
+    Route("/api/chat/notices", api_notices, methods=["POST"]),
 ]

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.flows.finder import fee_line
 from locator.links import map_links
 from locator.model import FacilityRecord
 from locator.models import Facility
@@ -20,30 +21,34 @@ from web.pages import request_lang
 REGISTRY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-def card_lines(f: FacilityRecord, t: Translate, lang: str) -> list[str]:
-    """The finder card's lines (same words as the chat), without the distance, which needs a search point."""
+def card_lines(f: FacilityRecord, t: Translate, lang: str, *, contact: bool = True) -> list[str]:
+    """The finder card's lines (same words as the chat), without the distance, which needs a search point;
+    without phone and address when the card shows them itself (`contact=False`: tap-to-call, the meta line)."""
     unknown = t("finder_card_unknown")
     lines = [t("finder_card_registered", id=f.registry_id, date=f.registered_on) if f.registered and f.registered_on
              else t("finder_card_registered_nodate", id=f.registry_id) if f.registered
              else t("finder_card_unregistered", id=f.registry_id)]
     sep = "、" if lang == "zh" else ", "
     lines.append(t("finder_card_types", types=sep.join(t(f"finder_care_{c}") for c in f.care_types)))
+    ages = unknown
     if f.min_age_months is not None or f.max_age_months is not None:
         ages = t("finder_card_ages_range", low=f.min_age_months or 0,
                  high=36 if f.max_age_months is None else f.max_age_months)
-        lines.append(t("finder_card_ages", ages=ages))
+        if f.classes:
+            ages += f"（{'、'.join(f.classes)}）" if lang == "zh" else f" ({', '.join(f.classes)})"
+    lines.append(t("finder_card_ages", ages=ages))
     if f.nature:
         lines.append(t("finder_card_nature", nature=t(f"finder_nature_{f.nature}")))
     lines.append(t("finder_card_hours", hours=f.hours or unknown))
-    if f.fee_min is not None or f.fee_max is not None:
-        fees = "–".join(str(v) for v in dict.fromkeys((f.fee_min, f.fee_max)) if v is not None)
-        lines.append(t("finder_card_fees", fees=fees))
+    if fees := fee_line(f, t):
+        lines.append(fees)
     if f.places_free is not None:
         capacity = unknown if f.capacity is None else f.capacity
         lines.append(t("finder_card_places", free=f.places_free, capacity=capacity, date=f.places_updated)
                      if f.places_updated else t("finder_card_places_nodate", free=f.places_free, capacity=capacity))
-    lines.append(t("finder_card_phone", phone=f.phone or unknown))
-    lines.append(t("finder_card_address", address=f.address or f"{f.district}{f.subdistrict or ''}"))
+    if contact:
+        lines.append(t("finder_card_phone", phone=f.phone or unknown))
+        lines.append(t("finder_card_address", address=f.address or f"{f.district}{f.subdistrict or ''}"))
     if f.verified_on:
         lines.append(t("finder_card_verified", date=f.verified_on))
     return lines
@@ -67,8 +72,15 @@ async def facility_page(request: Request) -> Response:
         return catalog.get(key, lang, **values)
 
     return request.app.state.pages.render(
-        request, "facility.html", lang=lang, facility=facility, lines=card_lines(facility, t, lang),
-        map_svg=facility_map(facility, lang, t), links=map_links(facility.lat, facility.lon, facility.name))
+        request, "facility.html", lang=lang, facility=facility, lines=card_lines(facility, t, lang, contact=False),
+        map_svg=facility_map(facility, lang, t), links=map_links(facility.lat, facility.lon, facility.name),
+        tel=tel_href(facility.phone), address=facility.address or f"{facility.district}{facility.subdistrict or ''}")
+
+
+def tel_href(phone: str | None) -> str | None:
+    """`tel:` with the digits of a phone number (0931-1234567 → tel:0931-1234567), None without one."""
+    digits = "".join(c for c in phone or "" if c.isdigit() or c in "+-")
+    return f"tel:{digits}" if any(c.isdigit() for c in digits) else None
 
 
 routes = [Route("/facility/{registry_id}", facility_page, methods=["GET"])]

@@ -17,7 +17,7 @@ from knowledge.base import FALLBACK_BELOW
 from knowledge.model import TOPICS, Article
 from web.pages import request_lang
 
-REF = re.compile(r"^[A-Za-z0-9_]{1,16}$")
+REF = re.compile(r"^[A-Za-z0-9_]{1,16}\Z")
 SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 SEARCH_LIMIT = 10
 

@@ -1,4 +1,5 @@
-"""Finder maps for the web chat and facility pages: our gazetteer's districts, the search point, numbered results."""
+"""Finder maps for the web chat and facility pages: our gazetteer's districts, the search point, numbered results
+(the drawn sketch), and the street map's pins when the deployment has a tile source."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from starlette.requests import Request
 
 from locator.gazetteer import Gazetteer
+from locator.geo import wgs84_to_gcj02
 from locator.model import FacilityRecord
 from visual.svgmap import Area, Centre, Pin, Spot, render_map
 
@@ -60,15 +62,43 @@ def facility_map(facility: FacilityRecord, lang: str, t: Translate) -> str:
                       note=t("web_map_note"))
 
 
+def street_map(data: dict[str, Any], datum: str, attribution: str) -> dict[str, Any]:
+    """What the browser's street map needs: our tile path, the pins and the search point in the tiles' datum
+    (GCJ-02 for mainland tiles: WGS-84 points drawn on them would sit a few hundred metres off)."""
+    def point(lat: float, lon: float) -> list[float]:
+        return [round(v, 6) for v in (wgs84_to_gcj02(lat, lon) if datum == "gcj02" else (lat, lon))]
+
+    first = int(data.get("offset") or 0) + 1
+    pins = [{"id": str(f["id"]), "n": n, "at": point(float(f["lat"]), float(f["lon"]))}
+            for n, f in enumerate(data.get("facilities") or [], first)]
+    raw = data.get("center") or {}
+    centre = ({"at": point(float(raw["lat"]), float(raw["lon"])), "label": str(raw.get("label") or "")}
+              if "lat" in raw and "lon" in raw else None)
+    return {"tiles": "/tiles/{z}/{x}/{y}.png", "attribution": attribution, "pins": pins, "centre": centre}
+
+
 async def add_maps(request: Request, chat_key: str, payload: dict[str, Any]) -> None:
-    """Give each finder reply in a chat payload its map and the anchor prefix its cards take (`fac-<nonce>-`)."""
+    """Give each finder reply in a chat payload its map, the anchor prefix its cards take (`fac-<nonce>-`) and
+    each card its lines in the chat's language (备案, care types, ages, nature, hours, fee with its unit, free
+    places with their date: the same words as the chat's text cards)."""
+    from web.facility import card_lines  # web.facility draws its map with this module
+
     replies = [r for r in payload.get("replies", ()) if (r.get("data") or {}).get("facilities")]
     if not replies:
         return
     tuoyu = request.app.state.tuoyu
     lang = (await tuoyu.conversations.load(chat_key)).lang
+
+    def t(key: str, **values: object) -> str:
+        return str(tuoyu.catalog.get(key, lang, **values))
+
+    settings = tuoyu.settings
     for reply in replies:
         anchor = f"fac-{secrets.token_hex(3)}-"  # unique per reply: older results keep their own cards
-        reply["map_svg"] = finder_map(reply["data"], lang, lambda key, **v: tuoyu.catalog.get(key, lang, **v),
-                                      link=f"#{anchor}{{id}}")
+        reply["map_svg"] = finder_map(reply["data"], lang, t, link=f"#{anchor}{{id}}")
         reply["map_anchor"] = anchor
+        if settings.map_tiles:
+            reply["street_map"] = street_map(reply["data"], settings.map_tiles_datum, settings.map_attribution)
+        cards = reply["data"]["facilities"] = [dict(c) for c in reply["data"]["facilities"]]
+        for c in cards:
+            c["lines"] = card_lines(FacilityRecord.from_json(c), t, lang, contact=False)

@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -72,6 +73,20 @@ class TokenBucket:
         full = [k for k in self._buckets if self._level(k, now) >= self.burst]
         for key in full or list(self._buckets)[: self.max_keys // 10]:
             del self._buckets[key]
+
+def text_ok(value: str) -> bool:
+    """False for text no table can store: NUL (PostgreSQL refuses it) or unpaired surrogates (not UTF-8)."""
+    return "\x00" not in value and not any("\ud800" <= c <= "\udfff" for c in value)
+
+
+async def form_fields(request: Request, names: tuple[str, ...], max_fields: int = 8) -> dict[str, str]:
+    """The named text fields of a posted form ("" when missing); 400 for a file, a NUL or a surrogate in any."""
+    async with request.form(max_files=0, max_fields=max_fields) as form:
+        values = {name: form.get(name) or "" for name in names}
+    if not all(isinstance(v, str) and text_ok(v) for v in values.values()):
+        raise HTTPException(400, "form fields must be plain text")
+    return {k: str(v) for k, v in values.items()}
+
 
 def client_ip(request: Request) -> str:
     """The peer address (uvicorn has already applied X-Forwarded-For from trusted proxies)."""

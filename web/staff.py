@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from itsdangerous import BadData
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.settings import secret_key
+from bot.settings import Settings, secret_key
 from complaints.errors import ComplaintError, Forbidden, Invalid, InvalidTransition, NotFound
 from complaints.lifecycle import TRANSITIONS, Status
 from complaints.models import AuditLog, Complaint
@@ -27,7 +28,7 @@ from storage.attempts import Budget
 from web import sessions
 from web.complaints import labels, service_of
 from web.pages import request_lang
-from web.security import client_ip, csrf_ok, csrf_token
+from web.security import client_ip, csrf_ok, csrf_token, form_fields
 
 DEVICE_COOKIE = "tuoyu_staff_device"
 DEVICE_DAYS = 90
@@ -68,7 +69,12 @@ async def login_form(request: Request) -> Response:
 
 
 def _known_device(request: Request) -> Serializer:
-    return Serializer(secret_key(request.app.state.tuoyu.settings), salt="tuoyu staff device")
+    return _serializer(request.app.state.tuoyu.settings)
+
+
+@cache
+def _serializer(settings: Settings) -> Serializer:
+    return Serializer(secret_key(settings), salt="tuoyu staff device")
 
 
 def _device_names(request: Request) -> list[str]:
@@ -97,8 +103,8 @@ def login_budgets(request: Request, name: str) -> list[tuple[str, Budget]]:
 
 async def login(request: Request) -> Response:
     """POST /staff/login: a try is reserved (see login_budgets), then argon2 checks the password off the loop."""
-    async with request.form(max_files=0, max_fields=8) as form:
-        name, password, sent = (str(form.get(k) or "") for k in ("name", "password", "csrf"))
+    fields = await form_fields(request, ("name", "password", "csrf"))
+    name, password, sent = fields["name"], fields["password"], fields["csrf"]
     if not csrf_ok(request, sent):
         return _render(request, "staff_login.html", 403, error="csrf", name=name)
     name, password, db = name[:64], password[:256], request.app.state.tuoyu.db
@@ -123,9 +129,8 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     """POST /staff/logout: ends the session on the server too, so a copy of the cookie opens nothing."""
-    async with request.form(max_files=0, max_fields=4) as form:
-        if not csrf_ok(request, form.get("csrf")):
-            raise HTTPException(403, "wrong CSRF token")
+    if not csrf_ok(request, (await form_fields(request, ("csrf",), max_fields=4))["csrf"]):
+        raise HTTPException(403, "wrong CSRF token")
     await sessions.end(request.app.state.tuoyu.db, request.session.get("sid"))
     request.session.clear()
     return _login_redirect(request)
@@ -186,8 +191,7 @@ async def change_status(request: Request) -> Response:
     member = await current_staff(request)
     if member is None:
         return _login_redirect(request)
-    async with request.form(max_files=0, max_fields=8) as form:
-        fields = {k: str(form.get(k) or "") for k in ("csrf", "status", "note", "transfer_to")}
+    fields = await form_fields(request, ("csrf", "status", "note", "transfer_to"))
     if not csrf_ok(request, fields["csrf"]):
         raise HTTPException(403, "wrong CSRF token")
     tracking = request.path_params["tracking"]

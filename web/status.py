@@ -10,7 +10,7 @@ from complaints.errors import NotFound, Throttled
 from complaints.tracking import normalize_tracking
 from web.complaints import labels, service_of
 from web.pages import request_lang
-from web.security import client_ip, csrf_ok
+from web.security import client_ip, csrf_ok, form_fields
 
 PIN_LENGTH = 6
 
@@ -23,8 +23,8 @@ async def status_form(request: Request) -> Response:
 async def status_lookup(request: Request) -> Response:
     """POST /status: show the status when tracking number and PIN match; tries are throttled in the database."""
     pages = request.app.state.pages
-    async with request.form(max_files=0, max_fields=8) as form:
-        raw_tracking, pin, sent_csrf = (str(form.get(k) or "") for k in ("tracking", "pin", "csrf"))
+    fields = await form_fields(request, ("tracking", "pin", "csrf"))
+    raw_tracking, pin, sent_csrf = fields["tracking"], fields["pin"], fields["csrf"]
     if not csrf_ok(request, sent_csrf):
         return pages.render(request, "status.html", 403, form=True, view=None, error="csrf", tracking="")
     tracking = normalize_tracking(raw_tracking) or raw_tracking.strip().upper()[:40]

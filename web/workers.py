@@ -1,29 +1,14 @@
-"""Background jobs the web server runs while it is up: the notification outbox and overdue escalation."""
+"""Background jobs the web server runs while it is up: the one jobs runner of complaints/worker.py."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from bot.bootstrap import Tuoyu
-
-log = logging.getLogger(__name__)
-ESCALATE_EVERY_S = 300.0
-
-
-async def escalate_every(service: Any, stop: asyncio.Event, interval: float = ESCALATE_EVERY_S) -> None:
-    """Hand overdue complaints to the city office every few minutes until `stop` is set."""
-    while not stop.is_set():
-        try:
-            for number in await service.escalate_overdue():
-                log.info("escalated %s", number)
-        except Exception:  # a database hiccup must not end the job
-            log.exception("escalation failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
+from complaints.photos import folder
+from complaints.worker import run_worker
 
 
 def runs_outbox(tuoyu: Tuoyu) -> bool:
@@ -35,15 +20,18 @@ def runs_outbox(tuoyu: Tuoyu) -> bool:
 
 @contextlib.asynccontextmanager
 async def background(tuoyu: Tuoyu) -> AsyncIterator[None]:
-    """Run the outbox deliverer and the escalation job for as long as the context is open."""
+    """Run the jobs runner (delivery only when `runs_outbox`) for as long as the context is open."""
+    complaints = tuoyu.services.get("complaints")
+    if complaints is None:
+        yield
+        return
     stop = asyncio.Event()
-    jobs = []
-    if (outbox := tuoyu.services.get("outbox")) is not None and runs_outbox(tuoyu):
-        jobs.append(asyncio.create_task(outbox.run(stop)))
-    if (complaints := tuoyu.services.get("complaints")) is not None:
-        jobs.append(asyncio.create_task(escalate_every(complaints, stop)))
+    deliverer = tuoyu.services.get("outbox") if runs_outbox(tuoyu) else None
+    task = asyncio.create_task(run_worker(complaints, deliverer, stop,
+                                          retention_days=tuoyu.settings.contact_retention_days,
+                                          uploads=folder(tuoyu.settings.data_dir)))
     try:
         yield
     finally:
         stop.set()
-        await asyncio.gather(*jobs, return_exceptions=True)
+        await asyncio.gather(task, return_exceptions=True)

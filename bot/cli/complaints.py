@@ -77,6 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sh.add_argument("tracking")
     sh.add_argument("--as", dest="actor", required=True, metavar="STAFF")
     sh.add_argument("--json", action="store_true")
+    sh.add_argument("--numbers", action="store_true",
+                    help="show phone and ID numbers typed into the description unmasked (audited)")
     sh.set_defaults(func=show)
 
     up = csub.add_parser("update", help="change a complaint's status (accepted, in_progress, resolved, ...)")
@@ -178,7 +180,7 @@ async def list_complaints(args: argparse.Namespace) -> int:
 async def show(args: argparse.Namespace) -> int:
     try:
         async with context() as ctx:
-            detail = await ctx.service.show(args.tracking, args.actor)
+            detail = await ctx.service.show(args.tracking, args.actor, numbers=args.numbers)
     except ComplaintError as exc:
         return _fail(exc)
     if args.json:
@@ -208,6 +210,7 @@ async def update(args: argparse.Namespace) -> int:
 
 async def deliver(args: argparse.Namespace) -> int:
     from complaints.outbox import Deliverer, standard_strategies
+    from complaints.photos import folder
     from complaints.worker import run_worker
 
     async with context() as ctx:
@@ -218,7 +221,7 @@ async def deliver(args: argparse.Namespace) -> int:
             print(f"delivered {await deliverer.run_once()}")
             return 0
         await run_worker(ctx.service, deliverer, asyncio.Event(), deliver_every=args.interval,
-                         retention_days=st.contact_retention_days)
+                         retention_days=st.contact_retention_days, uploads=folder(st.data_dir))
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -120,37 +121,56 @@ def _summary(report: dict[str, Any], args: argparse.Namespace) -> str:
 async def run_near(args: argparse.Namespace) -> int:
     if not (-90 <= args.lat <= 90 and -180 <= args.lon <= 180):
         return _fail("LAT must be within ±90 and LON within ±180 (WGS-84 degrees)", 2)
-    return await _search(args, args.lat, args.lon)
+    return await _search(args, lambda service: _point(args.lat, args.lon))
+
+
+async def _point(lat: float, lon: float) -> tuple[float, float] | str:
+    return lat, lon
 
 
 async def run_find(args: argparse.Namespace) -> int:
-    from locator.gazetteer import Gazetteer, is_place_word
+    from locator.gazetteer import is_place_word
 
     text = " ".join(args.place)
     if is_place_word(text):
         return _fail(f"{text!r} says what to look for, not where: give a place (a subdistrict, district or landmark, "
                      "e.g. 西关十字, 七里河区) or a point with `tuoyu facilities near LAT LON`", 2)
-    matches = Gazetteer.default().candidates(text)
-    if not matches:
-        return _fail(f"no place called {text!r} in the Lanzhou gazetteer")
-    if len(matches) > 1:
-        options = "; ".join(f"{m.place.name} ({m.place.district})" for m in matches)
-        return _fail(f"{text!r} could be more than one place: {options}. Say which, e.g. with its district", 2)
-    place = matches[0].place
-    if not args.json:
-        print(f"{place.name} ({place.district}; {place.lat:.4f}, {place.lon:.4f}; accuracy: {place.accuracy})")
-    return await _search(args, place.lat, place.lon)
+
+    async def place(service: Any) -> tuple[float, float] | str:
+        lookup = await service.locate(text)
+        if not lookup.matches:
+            return f"no place called {text!r} in the Lanzhou gazetteer" + (
+                " or from the geocoder" if service.locator.geocoder else "")
+        if len(lookup.matches) > 1:
+            options = "; ".join(f"{m.place.name} ({m.place.district})" for m in lookup.matches)
+            return f"{text!r} could be more than one place: {options}. Say which, e.g. with its district"
+        found = lookup.matches[0].place
+        if not args.json:
+            print(f"{found.name} ({found.district}; {found.lat:.4f}, {found.lon:.4f}; accuracy: {found.accuracy}; "
+                  f"from the {'geocoder' if lookup.source in ('geocoder', 'cache') else 'gazetteer'})")
+        return found.lat, found.lon
+
+    return await _search(args, place)
 
 
-async def _search(args: argparse.Namespace, lat: float, lon: float) -> int:
+async def _search(args: argparse.Namespace, where: Callable[[Any], Awaitable[tuple[float, float] | str]]) -> int:
+    """Search around the point `where` gives (or fail with the message it gives instead)."""
+    from bot.settings import Settings
+    from locator.geocode import make_geocoder
     from locator.search import Filters
     from locator.service import FacilityService, card, covers
 
     if args.limit < 1 or (args.age is not None and not 0 <= args.age <= 72):
         return _fail("--limit must be ≥ 1 and --age within 0–72 months", 2)
+    settings = Settings.from_env()
     db = await _database(seed=True)
-    service = FacilityService(db)
+    service = FacilityService(db, geocoder=make_geocoder(settings.geocoder, settings.geocoder_key,
+                                                         settings.geocoder_url), provider=settings.geocoder)
     try:
+        point = await where(service)
+        if isinstance(point, str):
+            return _fail(point, 2 if "more than one" in point else 1)
+        lat, lon = point
         found = await service.nearest(lat, lon, Filters(args.type, args.age, args.nature, args.registered_only),
                                       limit=args.limit)
     finally:

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.engine.flow import Turn
-from bot.engine.types import Button, InboundKind, Reply
+from bot.engine.types import Button, InboundKind, Reply, State
 from complaints.errors import ComplaintError, Invalid, NotFound, Throttled
 from complaints.lifecycle import local
 from complaints.routing import CATEGORIES, RoutingTable
@@ -45,6 +45,13 @@ def facility_ref(item: Any) -> dict[str, str | None] | None:
     if not ident or not name:
         return None
     return {"id": str(ident), "name": str(name), "district": get("district")}
+
+
+def takes_photo(state: State) -> bool:
+    """True while the chat's complaint is at its photo step with room for one more: only then do channels store
+    an uploaded photo (anything else would be a file no complaint refers to)."""
+    return (state.flow == "complaint" and state.step == "photos"
+            and len(state.data.get("photos") or []) < MAX_PHOTOS)
 
 
 class ComplaintFlow:
@@ -242,6 +249,8 @@ class ComplaintFlow:
 
     def _photo(self, turn: Turn) -> list[Reply]:
         photos: list[str] = turn.state.data.setdefault("photos", [])
+        if turn.state.step != "photos":
+            return [self._reply(turn.t("complaint_use_buttons"))]
         if len(photos) >= MAX_PHOTOS:
             return [self._reply(turn.t("complaint_photos_full", max=MAX_PHOTOS),
                                 [Button(turn.t("complaint_btn_photos_done"), "c:photos:done")])]

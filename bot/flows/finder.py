@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.engine.flow import Turn
@@ -56,15 +56,16 @@ class FinderFlow:
             state.data.update(care=ANY, age=ANY)
         else:
             text = inbound.args if inbound.kind is InboundKind.COMMAND else inbound.text
-            request = parse_request(text, self.gazetteer)
+            request = parse_request(text, self.gazetteer, place=False)
             if request.care_type:
                 state.data["care"] = request.care_type
             if request.age_months is not None:
                 state.data["age"] = request.age_months
-            if request.choices:
-                return [self._ask_which(turn, request.choices)]
-            if request.place:
-                self._set_place(turn, request.place.place)
+            matches = (await self.service.locate(text)).matches
+            if len(matches) > 1:
+                return [self._ask_which(turn, matches)]
+            if matches:
+                self._set_place(turn, matches[0].place)
         return await self._next(turn, prefix=turn.t("finder_start"))
 
     async def on_input(self, turn: Turn) -> list[Reply]:
@@ -85,7 +86,7 @@ class FinderFlow:
             state.data["age"], understood = months, True
         if is_skip(text) and step in ("type", "age"):
             state.data["care" if step == "type" else "age"], understood = ANY, True
-        matches = self.gazetteer.candidates(text)
+        matches = (await self.service.locate(text)).matches
         if len(matches) > 1:
             return [self._ask_which(turn, matches)]
         if matches:
@@ -278,9 +279,8 @@ class FinderFlow:
         if f.nature:
             lines.append(turn.t("finder_card_nature", nature=turn.t(f"finder_nature_{f.nature}")))
         lines.append(turn.t("finder_card_hours", hours=f.hours or unknown))
-        if f.fee_min is not None or f.fee_max is not None:
-            fees = "–".join(str(v) for v in dict.fromkeys((f.fee_min, f.fee_max)) if v is not None)
-            lines.append(turn.t("finder_card_fees", fees=fees))
+        if fees := fee_line(f, turn.t):
+            lines.append(fees)
         if f.places_free is not None:
             capacity = f.capacity if f.capacity is not None else unknown
             lines.append(turn.t("finder_card_places", free=f.places_free, capacity=capacity, date=f.places_updated)
@@ -293,6 +293,14 @@ class FinderFlow:
         if f.verified_on:
             lines.append(turn.t("finder_card_verified", date=f.verified_on))
         return "\n   ".join(lines)
+
+
+def fee_line(f: FacilityRecord, t: Callable[..., str]) -> str | None:
+    """The fee range with its unit (per month, per hour for hourly care, per day), or None when not given."""
+    if f.fee_min is None and f.fee_max is None:
+        return None
+    fees = "–".join(str(v) for v in dict.fromkeys((f.fee_min, f.fee_max)) if v is not None)
+    return t(f"finder_card_fees_{f.fee_unit}", fees=fees)
 
 
 def _km(metres: float) -> str:

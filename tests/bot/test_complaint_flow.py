@@ -128,7 +128,10 @@ async def test_guessing_pins_in_a_chat_is_paused_politely(settings: Settings, da
     pin = re.search(r"\b(\d{6})\b", filed.text).group(1)  # type: ignore[union-attr]
     wrong = "000000" if pin != "000000" else "111111"
     replies = [(await guesser.say(f"/status {filed.data['tracking']} {wrong}"))[0].text for _ in range(6)]
-    assert "没有找到" in replies[0] and "暂停约15分钟" in replies[-1]
+    assert "没有找到" in replies[0] and "暂停约3分钟" in replies[-1]  # the next try comes back in 3 minutes
+    missing = [(await Chat(app, f"telegram:{700 + n}").say(f"/status TY-20260101-AAAAAAAA {wrong}"))[0].text
+               for n in range(6)]
+    assert missing[0] == replies[0] and missing[-1] == replies[-1], "a number that does not exist reads the same"
     [own] = await Chat(app, "telegram:10").say(f"/status {filed.data['tracking']}")
     assert filed.data["tracking"] in own.text, "the complainant's own chat still sees the status"
 

@@ -27,11 +27,11 @@ def record(message: str) -> logging.LogRecord:
 
 
 def test_bound_fields_reach_text_and_json_records_and_are_reset() -> None:
-    with bind(chat="web:abc12345", update=42):
+    with bind(chat="telegram:777", update=42):
         rec = record("handled")
-        assert rec.context == " [chat=web:abc12345 update=42]"  # type: ignore[attr-defined]
+        assert rec.context == " [chat=telegram:777 update=42]"  # type: ignore[attr-defined]
         line = json.loads(JsonFormatter().format(rec))
-        assert (line["chat"], line["update"], line["message"]) == ("web:abc12345", "42", "handled")
+        assert (line["chat"], line["update"], line["message"]) == ("telegram:777", "42", "handled")
     assert context() == {}
     assert record("outside").context == ""  # type: ignore[attr-defined]
 

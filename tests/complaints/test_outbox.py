@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from sqlalchemy import select
 
 from complaints.models import Outbox
-from complaints.outbox import Deliverer, LogStrategy, enqueue, pending
+from complaints.outbox import (
+    FINISH_RETRIES_S,
+    LEASE,
+    RESENT,
+    SEND_TIMEOUT_S,
+    Deliverer,
+    EmailStrategy,
+    LogStrategy,
+    enqueue,
+    pending,
+)
 from storage.database import Database
 from tests.complaints.support import Clock
 
@@ -20,7 +29,7 @@ class Flaky:
         self.failures = failures
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, address: str, text: str) -> None:
+    async def send(self, address: str, text: str, key: str) -> None:
         if self.failures > 0:
             self.failures -= 1
             raise ConnectionError("telegram down")
@@ -55,18 +64,81 @@ async def test_failed_delivery_is_retried_with_backoff(database: Database) -> No
     assert row.sent_at is not None and row.attempts == 3 and flaky.sent == [("telegram:1", "hello telegram:1")]
 
 
-async def test_crash_after_claim_redelivers_after_the_lease(database: Database) -> None:
+async def test_crash_after_claim_redelivers_after_the_lease_marked_and_counted(database: Database) -> None:
     clock = Clock()
     await add(database, clock, "console:a", "console:b")
-    crashed = Deliverer(database, {"console": LogStrategy()}, clock=clock, lease=timedelta(minutes=2))
-    assert len(await crashed.claim()) == 2  # ... and the process dies before sending
+    crashed = Deliverer(database, {"console": LogStrategy()}, clock=clock)
+    assert len(await crashed.claim()) == 2  # ... and the process dies before recording what it sent
     survivor_log = LogStrategy()
     survivor = Deliverer(database, {"console": survivor_log}, clock=clock)
     assert await survivor.run_once() == 0, "leased rows are left alone"
-    clock.advance(minutes=3)
+    clock.advance(seconds=LEASE.total_seconds() + 1)
     assert await survivor.run_once() == 2
     assert sorted(a for a, _ in survivor_log.sent) == ["console:a", "console:b"]
+    assert all(t.endswith(RESENT) for _, t in survivor_log.sent), "a possible duplicate says so"
+    assert [r.resends for r in await rows(database)] == [1, 1]
     assert await pending(database) == []
+
+
+def test_the_lease_is_short_but_outlasts_a_send_and_its_recording() -> None:
+    assert SEND_TIMEOUT_S + sum(FINISH_RETRIES_S) < LEASE.total_seconds() <= 60
+
+
+async def test_a_failed_attempt_is_not_a_resend(database: Database) -> None:
+    clock = Clock()
+    flaky = Flaky(failures=1)
+    worker = Deliverer(database, {"telegram": flaky}, clock=clock)
+    await add(database, clock, "telegram:1")
+    assert await worker.run_once() == 0
+    clock.advance(seconds=6)
+    assert await worker.run_once() == 1
+    assert flaky.sent == [("telegram:1", "hello telegram:1")] and (await rows(database))[0].resends == 0
+
+
+class SmtpSink:
+    """A minimal SMTP server on loopback that keeps each message's raw data."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 sink\r\n")
+        while line := await reader.readline():
+            verb = line[:4].upper()
+            if verb == b"DATA":
+                writer.write(b"354 go\r\n")
+                await writer.drain()
+                data = b""
+                while (chunk := await reader.readline()) != b".\r\n":
+                    data += chunk
+                self.messages.append(data)
+                writer.write(b"250 ok\r\n")
+            elif verb == b"QUIT":
+                writer.write(b"221 bye\r\n")
+                break
+            else:
+                writer.write(b"250 ok\r\n")
+            await writer.drain()
+        writer.close()
+
+
+async def test_email_resends_carry_the_same_message_id(database: Database) -> None:
+    sink = SmtpSink()
+    server = await asyncio.start_server(sink.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        clock = Clock()
+        await add(database, clock, "email:office@example.cn")
+        mail = EmailStrategy("127.0.0.1", port, "tuoyu@example.cn")
+        assert len(await Deliverer(database, {"email": mail}, clock=clock).claim()) == 1  # sent, then lost
+        await mail.send("email:office@example.cn", "hello", "tuoyu-notice-1")
+        clock.advance(seconds=LEASE.total_seconds() + 1)
+        assert await Deliverer(database, {"email": mail}, clock=clock).run_once() == 1
+    finally:
+        server.close()
+        await server.wait_closed()
+    ids = [m for message in sink.messages for m in message.split(b"\r\n") if m.lower().startswith(b"message-id:")]
+    assert len(ids) == 2 and ids[0] == ids[1] == b"Message-ID: <tuoyu-notice-1@tuoyu>"
 
 
 async def test_unknown_medium_waits_instead_of_dropping(database: Database) -> None:
@@ -90,43 +162,3 @@ async def test_two_workers_deliver_each_row_once(database: Database) -> None:
         await asyncio.gather(*(w.run_once() for w in workers))
     sent = [address for log in logs for address, _ in log.sent]
     assert len(sent) == 40 and len(set(sent)) == 40
-
-
-async def test_wake_runs_the_worker_at_once(database: Database) -> None:
-    clock = Clock()
-    log = LogStrategy()
-    worker = Deliverer(database, {"office": log}, clock=clock)
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop, interval=3600))
-    await asyncio.sleep(0.1)
-    await add(database, clock, "office:health.city")
-    worker.wake()
-    for _ in range(50):
-        if log.sent:
-            break
-        await asyncio.sleep(0.05)
-    stop.set()
-    await task
-    assert log.sent == [("office:health.city", "hello office:health.city")]
-
-
-async def test_worker_delivers_and_escalates(database: Database) -> None:
-    from complaints.worker import run_worker
-    from tests.complaints.support import file, service
-
-    clock = Clock()
-    svc = service(database, clock)
-    filed = await file(svc)
-    clock.advance(days=5)
-    log = LogStrategy()
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(svc, Deliverer(database, {"office": log}, clock=clock), stop,
-                                          deliver_every=0.05, escalate_every=0.05, retention_days=180))
-    for _ in range(100):
-        if any(a == "office:market_regulation.city" for a, _ in log.sent):
-            break
-        await asyncio.sleep(0.05)
-    stop.set()
-    await task
-    assert "office:market_regulation.chengguan" in {a for a, _ in log.sent}
-    assert any(a == "office:market_regulation.city" and filed.tracking in t for a, t in log.sent)

@@ -255,3 +255,21 @@ async def test_concurrent_supports_are_all_counted(database: Database) -> None:
     filed = await file(svc)
     await asyncio.gather(*(svc.support(filed.tracking) for _ in range(20)))
     assert (await svc.support(filed.tracking)).supporters == 21
+
+
+async def test_pins_are_keyed_and_rows_from_before_still_open(database: Database) -> None:
+    import hashlib
+
+    from complaints import tracking as tn
+
+    svc = service(database)
+    filed = await file(svc)
+    async with database.session() as s:
+        row = (await s.execute(select(Complaint))).scalar_one()
+        assert row.pin_hash.startswith(tn.KEYED)  # an HMAC: without the key a leaked table is 10^6 guesses away
+        assert row.pin_hash != tn.pin_hash(filed.tracking, filed.pin or "", b"another key")
+        row.pin_hash = hashlib.sha256(f"{filed.tracking}:{filed.pin}".encode()).hexdigest()  # stored before
+    assert (await svc.status_with_pin(filed.tracking, filed.pin or "")).tracking == filed.tracking
+    async with database.session() as s:
+        assert (await s.execute(select(Complaint.pin_hash))).scalar_one() == tn.pin_hash(
+            filed.tracking, filed.pin or "", b"test")  # rehashed with the key at the first right PIN

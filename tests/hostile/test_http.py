@@ -137,3 +137,54 @@ def test_metrics_are_well_formed_after_hostile_paths(live: Live, client: httpx.A
     assert any(line.startswith("tuoyu_emergencies_total{") for line in lines)
     assert any(line.startswith('tuoyu_complaints{status="submitted"}') for line in lines)
     assert any(line.startswith("tuoyu_outbox_lag_seconds ") for line in lines)
+
+
+SURROGATE_BODIES = [b'{"session": "hostile01", "text": "a\\ud800b"}', b'{"session": "hostile01", "text": "\\udfff"}',
+                    b'{"session": "hostile01", "text": "a\\u0000b"}', b'{"session": "hostile\\ud800", "text": "x"}',
+                    b'{"session": "hostile01", "button": "a:x\\ud800"}', b'{"session": "hostile01", "lang": "\\ud800"}',
+                    b'{"session": "hostile01", "button": "cmd:help\\n"}', b'{"session": "hostile01\\n", "text": "x"}']
+
+
+@pytest.mark.parametrize("body", SURROGATE_BODIES)
+def test_surrogates_nul_and_trailing_newlines_in_chat_are_400(live: Live, client: httpx.AsyncClient,
+                                                             body: bytes) -> None:
+    response = post(live, client, "/api/chat", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    after = post(live, client, "/api/chat", json={"session": "hostile02", "text": "你好"})
+    assert after.status_code == 200  # the connection and its transaction are fine afterwards
+
+
+def forms(live: Live, client: httpx.AsyncClient) -> list[tuple[str, dict[str, str]]]:
+    """Every form the site posts, with valid-looking values, for a logged-in staff member."""
+    from complaints.views import Submission
+
+    service = live.tuoyu.services["complaints"]
+    live.run(service.add_staff("hostile", "health.chengguan", password="hostile password"))
+    filed = live.run(service.file(Submission(draft_id="hostile-d1", category="hygiene_health",
+                                             facility_name="阳光宝贝托育园", district="城关区",
+                                             description="厨房很脏，餐具没有消毒。", happened="上周")))
+    token = re.search(r'name="csrf" value="([^"]+)"', live.run(client.get("/staff/login")).text).group(1)  # type: ignore[union-attr]
+    login = {"name": "hostile", "password": "hostile password", "csrf": token}
+    assert post(live, client, "/staff/login", data=login).status_code == 303
+    token = re.search(r'name="csrf" value="([^"]+)"', live.run(client.get("/staff")).text).group(1)  # type: ignore[union-attr]
+    return [("/status", {"tracking": filed.tracking, "pin": "123456", "csrf": token}),
+            (f"/staff/cases/{filed.tracking}/status", {"csrf": token, "status": "accepted", "note": "好",
+                                                       "transfer_to": ""}),
+            ("/staff/login", {"name": "hostile", "password": "x", "csrf": token}),
+            ("/staff/logout", {"csrf": token})]
+
+
+def test_nul_and_bad_utf8_in_every_form_field_are_400(live: Live, client: httpx.AsyncClient) -> None:
+    sent = 0
+    for path, fields in forms(live, client):
+        for field in fields:
+            for bad in ("a\x00b", "\x00"):
+                response = post(live, client, path, data={**fields, field: bad})
+                assert response.status_code == 400, (path, field, response.status_code)
+                assert not SEEN.search(response.text)
+                sent += 1
+            multipart = {k: (None, v.encode()) for k, v in fields.items()}
+            multipart[field] = (None, b"a\xed\xa0\x80b\x00")  # an encoded surrogate and a NUL
+            response = post(live, client, path, files=multipart)
+            assert 400 <= response.status_code < 500, (path, field, response.status_code)
+    assert sent == 2 * 11  # every field of every form was tried

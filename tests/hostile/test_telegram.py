@@ -5,6 +5,7 @@ articles)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -117,3 +118,28 @@ def test_any_update_is_answered_without_a_failure_or_a_half_write(live: Live, bo
     assert unfinished == 0
     assert all(bot.tuoyu.kb.get(article) is not None for article in counted)
     assert all(State.from_dict(state) for state in states)
+
+
+DEEP = b"[" * 20_000 + b"]" * 20_000
+MALFORMED = [b"null", b"[]", b'"x"', b"12", b'{"update_id": "7"}', b'{"update_id": 9223372036854775808}',
+             b'{"update_id": -1}', b'{"update_id": 1.5}', b'{"update_id": true}', DEEP,
+             b'{"update_id": 5, "message": ' + DEEP + b"}", b"{", b"\xff\xfe"]
+
+
+@pytest.mark.parametrize("body", MALFORMED, ids=lambda b: b[:24].decode("latin-1"))
+def test_malformed_bodies_with_the_right_secret_are_400(live: Live, bot: Bot, body: bytes) -> None:
+    response = live.run(bot.http.post(PATH, content=body, headers={SECRET_HEADER: SECRET,
+                                                                    "content-type": "application/json"}))
+    assert response.status_code == 400, response.text
+    assert not bot.failures
+
+
+def test_surrogates_and_nul_in_a_message_are_answered_without_a_failure(live: Live, bot: Bot) -> None:
+    for n, text in enumerate(("a\ud800b", "\udfff", "a\x00b", "/status TY-20260101-AAAAAAAA 12\x003456")):
+        message = {"message_id": n + 1, "date": 0, "chat": {"id": 4242, "type": "private"},
+                   "from": {"id": 4242, "is_bot": False, "first_name": "x"}, "text": text}
+        body = json.dumps({"update_id": 777_000 + n, "message": message})  # ensure_ascii: \\ud800 escapes
+        response = live.run(bot.http.post(PATH, content=body, headers={SECRET_HEADER: SECRET,
+                                                                        "content-type": "application/json"}))
+        assert response.status_code in (200, 400), response.text
+        assert not bot.failures, [(r.getMessage(), repr(r.exc_info[1]) if r.exc_info else "") for r in bot.failures]

@@ -116,6 +116,13 @@ def test_chinese_headers() -> None:
     assert row["registry_id"] == "Z-1" and row["care_mask"] == 8 and row["registered"]
 
 
+@pytest.mark.parametrize(("unit", "code"), [("小时", "hour"), ("day", "day"), ("元/月", "month"), ("", "month")])
+def test_the_fee_unit_column_is_kept_and_read(unit: str, code: str) -> None:
+    data = f"备案号,机构名称,区县,纬度,经度,托育类型,最低收费,收费单位\nZ-2,计时,城关区,36.06,103.83,计时托,25,{unit}\n"
+    [row] = parse(data.encode()).rows
+    assert store.record(row).fee_unit == code
+
+
 async def test_reimport_changes_nothing_and_updates_by_id(database: Database) -> None:
     first = parse(csv_bytes(GOOD, "T-002,第二家,城关区,36.06,103.83,hourly,true,,\n"))
     assert (await load(database, first.rows)).added == 2

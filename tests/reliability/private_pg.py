@@ -73,8 +73,10 @@ class PrivateCluster:
 
     def start(self) -> None:
         """Start (or restart after `stop`/`kill`) and wait until it accepts connections."""
+        # Only the server crashes here, never the machine: fsync can be off, but every commit must reach the OS
+        # before it is acknowledged (synchronous_commit stays on), or a crash would undo acknowledged work.
         options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c max_connections=200 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+                   "-c fsync=off -c full_page_writes=off")
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options,
                   "-w", "-t", str(int(START_S)), "start", timeout=START_S + 10)
 
@@ -110,7 +112,7 @@ def outage(cluster: PrivateCluster, *, crash: bool = False) -> Iterator[None]:
     """The private cluster down for the duration of the block, then up again.
 
     A fast stop cuts every session as an operator's restart or a failover does; `crash` is an immediate stop
-    (every process quits at once, no checkpoint: the next start recovers from the WAL, as after a power cut).
+    (every process quits at once, no checkpoint: the next start recovers from the WAL, as after a server crash).
     """
     cluster.stop("immediate" if crash else "fast")
     try:

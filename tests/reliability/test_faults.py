@@ -20,7 +20,7 @@ from tests.reliability.cluster import (
     spawn,
 )
 from tests.reliability.conftest import RELIABILITY
-from tests.reliability.test_two_instances import NOTIFIED, TRACKING, scalar
+from tests.reliability.test_two_instances import TRACKING, delivered, notice_ids, scalar
 
 pytestmark = RELIABILITY
 
@@ -61,5 +61,6 @@ async def test_sigkill_mid_conversation_and_between_commit_and_notification(
     rows = await scalar(pg_url, select(func.count()).select_from(Outbox).where(Outbox.complaint_id.in_(ids)))
     once = await scalar(pg_url, select(func.count()).select_from(Outbox).where(
         Outbox.complaint_id.in_(ids), Outbox.sent_at.is_not(None), Outbox.attempts == 1))
-    sent = [m.groups() for i in instances for m in NOTIFIED.finditer(i.logs()) if m.group(2) in numbers]
+    ours = await notice_ids(pg_url, numbers)
+    sent = [n for n in delivered(instances) if n in ours]
     assert rows and once == rows == len(sent) == len(set(sent))

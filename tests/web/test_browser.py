@@ -22,6 +22,7 @@ from tests.browser_support import (
     serving,
     shot,
 )
+from tests.web.tile_server import Tiles, tile_server
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
@@ -146,6 +147,93 @@ def test_finder_with_granted_geolocation(phone: object) -> None:
     assert "演示数据" in first.inner_text()
     assert fits_phone(page)
     shot(page, "chat-finder")
+    cards = page.locator("#log li.msg.bot").last.locator("li.card.facility")
+    assert cards.count() == 5
+    for n in range(5):  # what parents ask, on every card; one report button each, none in a row below
+        card = cards.nth(n)
+        text = card.inner_text()
+        fields = ("备案", "类型：", "月龄：", "性质：", "时间：", "收费：", "空余托位：", "截至")
+        assert all(word in text for word in fields), text
+        assert re.search(r"\d+(\.\d)? ?(公里|米)", text)
+        assert card.locator("a.tel[href^='tel:']").count() == 1
+        assert card.locator("button.report[data-button^='c:fac:']").count() == 1
+    assert page.locator("#log li.msg.bot").last.locator(".buttons button[data-button^='c:fac:']").count() == 0
+    assert page.locator("#log li.msg.bot").last.locator(".buttons button[data-button='f:more']").is_visible()
+    last = page.locator("#log li.msg.bot").last  # no tile source configured: the drawn sketch, no street map
+    assert last.locator("figure.map:not(.street) > svg").count() == 1
+    assert last.locator(".leaflet-container").count() == 0
+
+
+@pytest.fixture(scope="module")
+def tiled_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Tiles]]:
+    """`tuoyu serve` with a street-map tile source: a tile server on loopback."""
+    with tile_server() as tiles:
+        tmp = tmp_path_factory.mktemp("serve-tiles")
+        port = free_port()
+        env = {**serve_env(tmp, port, "browser-test-secret"), "TUOYU_MAP_TILES": tiles.url}
+        with serving(env, tmp, port) as base:
+            yield base, tiles
+
+
+def find_near(page: object, lat: float, lon: float) -> object:
+    """The finder at a granted position: the reply with the cards."""
+    page.context.grant_permissions(["geolocation"])  # type: ignore[attr-defined]
+    page.context.set_geolocation({"latitude": lat, "longitude": lon})  # type: ignore[attr-defined]
+    page.goto("/chat")  # type: ignore[attr-defined]
+    press(page, "cmd:find")
+    press(page, "f:t:any")
+    press(page, "f:a:any")
+    count = page.locator("#log li.msg.bot").count()  # type: ignore[attr-defined]
+    page.locator("#share-location").click()  # type: ignore[attr-defined]
+    wait_for_bot(page, count + 1)
+    page.locator("li.card.facility").first.wait_for()  # type: ignore[attr-defined]
+    return page.locator("#log li.msg.bot").last  # type: ignore[attr-defined]
+
+
+def test_street_map_with_pins_when_tiles_are_configured(browser: object, tiled_server: tuple[str, Tiles]) -> None:
+    server, tiles = tiled_server
+    with phone_page(browser, server, TIMEOUT_MS) as page:
+        reply = find_near(page, 36.0611, 103.8343)
+        reply.locator(".leaflet-container").wait_for()  # type: ignore[attr-defined]
+        reply.locator("img.leaflet-tile-loaded").first.wait_for()  # type: ignore[attr-defined]
+        assert tiles.requests and all(r.endswith(".png") for r in tiles.requests)
+        pins = reply.locator(".leaflet-marker-icon.pin-icon")  # type: ignore[attr-defined]
+        assert pins.count() == 5 and [pins.nth(n).inner_text() for n in range(5)] == ["1", "2", "3", "4", "5"]
+        assert reply.locator(".leaflet-marker-icon.you-icon").count() == 1  # type: ignore[attr-defined]  # parent
+        assert reply.locator("figure.map:not(.street)").count() == 0  # type: ignore[attr-defined]
+        assert fits_phone(page)
+        shot(page, "chat-street-map")
+        third = pins.nth(2).get_attribute("data-id")
+        pins.nth(2).click(force=True)  # tap a pin: its card is the target
+        card = reply.locator("li.card.facility").nth(2)  # type: ignore[attr-defined]
+        assert page.evaluate("location.hash") == "#" + card.get_attribute("id")
+        assert card.get_attribute("data-id") == third
+
+
+def test_the_sketch_when_the_tiles_fail(browser: object, tiled_server: tuple[str, Tiles]) -> None:
+    server, tiles = tiled_server
+    tiles.failing = True  # (the browser logs the failed tile requests: no phone_page, which fails on them)
+    context = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN")  # type: ignore[attr-defined]
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        reply = find_near(context.new_page(), 36.3445, 102.8600)  # 红古区: tiles no earlier test fetched
+        reply.locator("figure.map:not(.street) > svg").wait_for()  # type: ignore[attr-defined]
+        assert reply.locator(".leaflet-container").count() == 0  # type: ignore[attr-defined]
+    finally:
+        tiles.failing = False
+        context.close()
+
+
+def test_facility_page_calls_and_reports_that_facility(phone: object) -> None:
+    page = phone
+    page.goto("/facility/DEMO-620102-001?lang=zh")
+    assert page.locator("a.tel[href^='tel:']").count() == 1 and "月龄：" in page.locator("article.card").inner_text()
+    assert fits_phone(page)
+    shot(page, "facility-page")
+    page.locator("a.report").click()
+    page.wait_for_url(re.compile(r"/chat\?report=DEMO-620102-001"))
+    wait_for_bot(page, 1)  # after the greeting
+    assert "第 2 步" in last_bot_text(page)  # the complaint already knows which facility
 
 
 def jpeg_file(tmp_path: Path) -> Path:
@@ -206,3 +294,17 @@ def test_complaint_filed_handled_and_tracked(phone: object, browser: object, ser
     assert "已受理" in page.locator("#current-status").inner_text()
     assert "明天上门检查厨房卫生" in page.locator("#history").inner_text()
     shot(page, "status-page")
+
+    # Back in the web chat: the conversation survived the page changes, and the office's notice is there
+    # (the server's jobs runner keeps it for this chat within its 5 s round; each visit fetches notices).
+    for _ in range(20):
+        page.goto("/chat")
+        assert tracking in page.locator("#log").inner_text(), "the chat history survives leaving the page"
+        notice = page.locator("#log li.notice.office")
+        if notice.count():
+            break
+        page.wait_for_timeout(1000)
+    assert "明天上门检查厨房卫生" in notice.last.inner_text() and tracking in notice.last.inner_text()
+    shot(page, "chat-notice")
+    page.reload()
+    assert page.locator("#log li.notice.office").count() == 1, "a notice already shown is not added twice"

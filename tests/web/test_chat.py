@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -190,8 +191,41 @@ async def test_upload_rejects_non_images(client: httpx.AsyncClient) -> None:
 
 
 async def test_upload_rejects_truncated_jpeg(client: httpx.AsyncClient) -> None:
+    await start_photo_step(client)
     response = await upload(client, b"\xff\xd8\xff\xe0" + b"\0" * 50)
     assert response.status_code == 400
+
+
+async def test_photos_outside_the_photo_step_are_not_kept(client: httpx.AsyncClient, tuoyu: Tuoyu) -> None:
+    uploads = tuoyu.settings.data_dir / "uploads"
+    assert (await upload(client, jpeg())).status_code == 200  # no complaint at all
+    await chat(client, text="我要投诉")
+    assert (await upload(client, jpeg())).status_code == 200  # a complaint, but not at its photo step
+    assert not uploads.exists() or not any(uploads.iterdir())
+    assert not (await tuoyu.conversations.load(f"web:{SESSION}")).data.get("photos")
+
+
+async def test_too_many_pixels_is_413_and_decoding_runs_off_the_loop(client: httpx.AsyncClient, tuoyu: Tuoyu,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from complaints import photos
+
+    threads: list[str] = []
+    real = photos.store_photo
+
+    def recorded(*args: Any) -> str:
+        threads.append(threading.current_thread().name)
+        return real(*args)
+
+    monkeypatch.setattr(photos, "store_photo", recorded)
+    big = io.BytesIO()
+    Image.new("L", (4100, 4000)).save(big, "PNG")  # 16.4 MP in a few kB
+    await start_photo_step(client)
+    response = await upload(client, big.getvalue(), "big.png")
+    assert response.status_code == 413 and "pixels" in response.json()["error"]
+    assert (await upload(client, jpeg())).status_code == 200
+    assert threads and all(name.startswith("photo") for name in threads)
 
 
 async def test_oversized_upload_is_413(client: httpx.AsyncClient, tuoyu: Tuoyu) -> None:

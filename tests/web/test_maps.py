@@ -87,3 +87,35 @@ async def test_facility_page_shows_its_card_and_pin(client: httpx.AsyncClient) -
 @pytest.mark.parametrize("path", ["/facility/NO-SUCH-ID", "/facility/%3Cscript%3E"])
 async def test_unknown_facility_is_404(client: httpx.AsyncClient, path: str) -> None:
     assert (await client.get(path)).status_code == 404
+
+
+async def test_web_cards_carry_what_parents_ask(client: httpx.AsyncClient) -> None:
+    """备案, care types, ages, nature, hours, the fee with its unit, free places with their date: as lines."""
+    cards = (await search(client, "mapsession05", "西关十字"))["data"]["facilities"]
+    for c in cards:
+        text = "\n".join(c["lines"])
+        assert text.startswith("已备案") and "类型：" in text and "月龄：" in text and "性质：" in text
+        assert "时间：" in text and f"元/{'小时' if c['fee_unit'] == 'hour' else '月'}" in text
+        assert f"（截至{c['places_updated']}）" in text and "电话" not in text and "地址" not in text
+
+
+async def test_hourly_care_is_priced_by_the_hour(client: httpx.AsyncClient) -> None:
+    for body in ({"text": "/find 计时托", "lang": "zh"}, {"button": "f:a:any"}, {"text": "七里河区"}):
+        response = await client.post("/api/chat", json={"session": "mapsession06", **body})
+    [reply] = [r for r in response.json()["replies"] if (r.get("data") or {}).get("facilities")]
+    hourly_only = [c for c in reply["data"]["facilities"] if set(c["care_types"]) <= {"hourly", "temporary"}]
+    assert hourly_only and all(c["fee_unit"] == "hour" for c in hourly_only)
+    assert all(any(line.endswith("元/小时") for line in c["lines"]) for c in hourly_only)
+    assert "元/小时" in reply["text"]
+
+
+async def test_facility_page_has_tap_to_call_and_a_complaint_button_for_it(client: httpx.AsyncClient) -> None:
+    card = (await search(client, "mapsession07", "西关十字"))["data"]["facilities"][0]
+    page = (await client.get(f"/facility/{card['id']}?lang=zh")).text
+    assert f'href="tel:{card["phone"]}"' in page
+    assert f'href="/chat?report={card["id"]}&amp;lang=zh"' in page and "反映这家机构的问题" in page
+    assert "月龄：" in page and "时间：" in page and "元/月" in page and f"截至{card['places_updated']}" in page
+    # the button's target: the complaint flow, already about this facility
+    response = await client.post("/api/chat", json={"session": "mapsession08", "button": f"c:fac:{card['id']}"})
+    [reply] = response.json()["replies"]
+    assert reply["kind"] == "complaint" and reply["text"].startswith("第 2 步")  # which facility: already known

@@ -35,6 +35,26 @@
 
   var session = sessionId();
 
+  // The conversation is kept on this device, so a reload or the next visit shows it again; notices from the
+  // office (status changes of a complaint filed here) are fetched from the server on every visit.
+  var HISTORY = "tuoyu_history_" + session;
+  var KEEP = 80;  // messages
+  var history = [];
+  try { history = JSON.parse(window.localStorage.getItem(HISTORY) || "[]"); } catch (e) { history = []; }
+  if (!Array.isArray(history)) { history = []; }
+
+  function remember(entry) {
+    history.push(entry);
+    if (history.length > KEEP) { history = history.slice(history.length - KEEP); }
+    try { window.localStorage.setItem(HISTORY, JSON.stringify(history)); } catch (e) { /* full or private */ }
+  }
+
+  function stored(reply) {  // a reply without its map (large, and redrawn from the cards on a new search)
+    var copy = {};
+    Object.keys(reply).forEach(function (k) { if (k !== "map_svg") { copy[k] = reply[k]; } });
+    return copy;
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
@@ -44,10 +64,11 @@
 
   function scrollDown() { window.scrollTo(0, document.body.scrollHeight); }
 
-  function addUser(text) {
+  function addUser(text, replayed) {
     var item = el("li", "msg user");
     item.appendChild(el("p", "", text));
     log.appendChild(item);
+    if (!replayed) { remember({ user: String(text) }); }
     scrollDown();
   }
 
@@ -67,9 +88,10 @@
     card.appendChild(head);
     var meta = [distance(f.distance_m), f.district, f.address].filter(Boolean).join(" · ");
     if (meta) { card.appendChild(el("p", "meta", meta)); }
-    if (typeof f.fee_min === "number") {
-      var fee = f.fee_max && f.fee_max !== f.fee_min ? f.fee_min + "–" + f.fee_max : String(f.fee_min);
-      card.appendChild(el("p", "meta", root.getAttribute("data-fee").replace("{fee}", fee)));
+    if (f.lines && f.lines.length) {  // 备案, care types, ages, nature, hours, fee with its unit, free places
+      var lines = el("ul", "lines");
+      f.lines.forEach(function (line) { lines.appendChild(el("li", "", line)); });
+      card.appendChild(lines);
     }
     var actions = el("p", "meta actions");
     if (f.phone) {
@@ -92,6 +114,12 @@
       actions.appendChild(details);
     }
     if (actions.childNodes.length) { card.appendChild(actions); }
+    if (f.id) {  // one "report" per card, instead of a row of them under the results
+      var report = el("button", "report secondary", root.getAttribute("data-report"));
+      report.type = "button";
+      report.setAttribute("data-button", "c:fac:" + f.id);
+      card.appendChild(report);
+    }
     return card;
   }
 
@@ -101,16 +129,68 @@
     return cut > 0 ? text.slice(0, cut) : text;
   }
 
+  function sketch(reply) {  // drawn by our server from our own data; pins link to the cards below
+    var map = el("figure", "map");
+    map.innerHTML = reply.map_svg;
+    map.appendChild(el("figcaption", "meta", root.getAttribute("data-map-tap")));
+    return map;
+  }
+
+  // Leaflet (vendored) over tiles fetched through our own /tiles path, in the tiles' datum (the server converts
+  // the points). Pins and cards point at each other; no tile loaded (errors, or nothing within 10 s): the sketch.
+  function streetMap(figure, reply) {
+    var L = window.L, spec = reply.street_map, anchor = reply.map_anchor || "";
+    var points = spec.pins.map(function (pin) { return pin.at; });
+    if (spec.centre) { points.push(spec.centre.at); }
+    var map = L.map(figure.querySelector(".streetmap"));
+    map.fitBounds(points, { padding: [24, 24], maxZoom: 16 });  // a view first: layers wait for one
+    map.attributionControl.setPrefix("Leaflet");
+    var layer = L.tileLayer(spec.tiles, { maxZoom: 18, attribution: el("span", "", spec.attribution).innerHTML });
+    var loaded = false, errors = 0;
+    function fallBack() {
+      if (loaded || !figure.parentNode) { return; }
+      map.remove();
+      figure.parentNode.replaceChild(sketch(reply), figure);
+    }
+    layer.on("tileload", function () { loaded = true; });
+    layer.on("tileerror", function () { errors += 1; if (errors >= 3) { fallBack(); } });
+    window.setTimeout(fallBack, 10000);
+    layer.addTo(map);
+    spec.pins.forEach(function (pin) {
+      var icon = L.divIcon({ className: "pin-icon", html: el("span", "", pin.n), iconSize: [26, 26] });
+      var marker = L.marker(pin.at, { icon: icon, keyboard: true }).addTo(map);
+      marker.getElement().setAttribute("data-id", pin.id);
+      marker.on("click", function () { window.location.hash = anchor + pin.id; });
+      var card = document.getElementById(anchor + pin.id);
+      var number = card && card.querySelector(".num");
+      if (number) {
+        number.classList.add("to-pin");
+        number.addEventListener("click", function () {
+          map.setView(pin.at, Math.max(map.getZoom(), 15));
+          figure.scrollIntoView({ block: "center" });
+        });
+      }
+    });
+    if (spec.centre) {  // the parent's position, above the pins
+      var you = L.divIcon({ className: "you-icon", iconSize: [18, 18] });
+      L.marker(spec.centre.at, { icon: you, interactive: false, keyboard: false, zIndexOffset: 1000 }).addTo(map);
+    }
+  }
+
   function addReply(reply) {
+    var drawn = null;
     var item = el("li", "msg bot" + (reply.kind === "emergency" ? " emergency" : ""));
     var facilities = reply.data && reply.data.facilities;
     item.appendChild(el("p", "", facilities && facilities.length ? headline(reply) : reply.text));
     if (facilities && facilities.length) {
-      if (reply.map_svg) {  // drawn by our server from our own data; pins link to the cards below
-        var map = el("figure", "map");
-        map.innerHTML = reply.map_svg;
-        map.appendChild(el("figcaption", "meta", root.getAttribute("data-map-tap")));
-        item.appendChild(map);
+      if (reply.street_map && window.L) {  // a street map over the deployment's tiles, the sketch if they fail
+        var street = el("figure", "map street");
+        street.appendChild(el("div", "streetmap"));
+        street.appendChild(el("figcaption", "meta", root.getAttribute("data-map-tap")));
+        item.appendChild(street);
+        drawn = function () { streetMap(street, reply); };
+      } else if (reply.map_svg) {
+        item.appendChild(sketch(reply));
       }
       var list = el("ol", "cards");
       var first = (reply.data.offset || 0) + 1;
@@ -121,9 +201,12 @@
       });
       item.appendChild(list);
     }
-    if (reply.buttons && reply.buttons.length) {
+    var buttons = (reply.buttons || []).filter(function (b) {
+      return !(facilities && facilities.length && b.data.indexOf("c:fac:") === 0);  // on the cards instead
+    });
+    if (buttons.length) {
       var row = el("div", "buttons");
-      reply.buttons.forEach(function (b) {
+      buttons.forEach(function (b) {
         var button = el("button", "", b.label);
         button.type = "button";
         button.setAttribute("data-button", b.data);
@@ -132,6 +215,7 @@
       item.appendChild(row);
     }
     log.appendChild(item);
+    if (drawn) { drawn(); }  // Leaflet measures its box: only once it is on the page
   }
 
   function addNotice(text) {
@@ -141,8 +225,40 @@
     scrollDown();
   }
 
+  function addOfficeNotice(notice, replayed) {
+    var item = el("li", "msg bot notice office");
+    item.appendChild(el("p", "meta", notice.at));
+    item.appendChild(el("p", "", notice.text));
+    log.appendChild(item);
+    if (!replayed) { remember({ notice: notice }); }
+    scrollDown();
+  }
+
+  function replay() {
+    history.forEach(function (entry) {
+      if (typeof entry.user === "string") { addUser(entry.user, true); }
+      else if (entry.reply && typeof entry.reply === "object") { addReply(entry.reply); }
+      else if (entry.notice && typeof entry.notice === "object") { addOfficeNotice(entry.notice, true); }
+    });
+  }
+
+  async function fetchNotices() {
+    try {
+      var response = await fetch("/api/chat/notices", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify({ session: session })
+      });
+      if (!response.ok) { return; }
+      var seen = {};
+      history.forEach(function (entry) { if (entry.notice) { seen[entry.notice.id] = true; } });
+      ((await response.json()).notices || []).forEach(function (notice) {
+        if (!seen[notice.id]) { addOfficeNotice(notice, false); }
+      });
+    } catch (e) { /* offline: the next visit shows them */ }
+  }
+
   function show(result) {
-    (result.replies || []).forEach(addReply);
+    (result.replies || []).forEach(function (reply) { addReply(reply); remember({ reply: stored(reply) }); });
     shareButton.hidden = !result.request_location;
     photoLabel.hidden = !wantsPhoto(result.replies || []);
     scrollDown();
@@ -242,6 +358,12 @@
     photoInput.value = "";
   });
 
+  replay();
+  fetchNotices();
   var params = new URLSearchParams(window.location.search);
-  if (params.get("q")) { addUser(params.get("q")); post({ text: params.get("q") }); }
+  var reported = params.get("report");  // a facility page's "report a problem": the complaint, pre-routed
+  if (reported && /^[A-Za-z0-9_.-]{1,58}$/.test(reported)) {
+    addUser(root.getAttribute("data-report"));
+    post({ button: "c:fac:" + reported });
+  } else if (params.get("q")) { addUser(params.get("q")); post({ text: params.get("q") }); }
 }());

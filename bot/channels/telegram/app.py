@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 from dataclasses import replace
@@ -30,6 +29,7 @@ from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.render import REMOVE_KEYBOARD, Markup, location_keyboard, render, venues
 from bot.channels.telegram.request import AiohttpRequest
 from bot.engine.types import Inbound, InboundKind, Reply
+from bot.flows.complaint import takes_photo
 from bot.i18n import LANGS, normalize_lang
 from bot.share import parse_payload
 from complaints import photos
@@ -109,16 +109,17 @@ class TelegramBot:
     async def _keep_photo(self, bot: Bot, key: str, inbound: Inbound) -> Inbound:
         """A photo sent during a complaint, fetched into the complaint photo store so staff see it on the dashboard.
 
-        Photos sent outside a complaint are never fetched (they may be the family's own). A photo that cannot be
-        fetched or read keeps its Telegram file id: the complaint still gets it, shown to staff as "in Telegram".
+        Photos sent outside a complaint's photo step are never fetched (they may be the family's own). A photo that
+        cannot be fetched or read keeps its Telegram file id: the complaint still gets it, shown to staff as
+        "in Telegram".
         """
-        if (await self.tuoyu.conversations.load(key)).flow != "complaint":
+        if not takes_photo(await self.tuoyu.conversations.load(key)):
             return inbound
         try:
             file = await bot.get_file(str(inbound.attachment))
             data = bytes(await file.download_as_bytearray())
             folder = photos.folder(self.tuoyu.settings.data_dir)
-            stored = await asyncio.to_thread(photos.store_photo, data, folder)  # decoding is CPU work
+            stored = await photos.store(data, folder)  # decoded in the photo thread, off the loop
         except (TelegramError, photos.PhotoRejected, OSError) as exc:
             log.warning("complaint photo kept as a Telegram file id: %s", exc)
             return inbound

@@ -10,12 +10,15 @@ from bot.engine.types import Reply
 
 
 class TelegramNotifier:
-    """`send(address, text)` as complaints.outbox.Strategy expects; raises on failure so the row is retried."""
+    """`send(address, text, key)` as complaints.outbox.Strategy expects; raises on failure so the row is retried.
+
+    The Bot API has no idempotency key, so `key` is unused: the outbox marks re-sends in the text instead.
+    """
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, address: str, text: str) -> None:
+    async def send(self, address: str, text: str, key: str) -> None:
         scheme, _, chat = address.partition(":")
         if scheme != "telegram" or not chat.lstrip("-").isdigit():
             raise ValueError(f"not a Telegram chat address: {address!r}")

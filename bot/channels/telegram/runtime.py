@@ -17,6 +17,8 @@ from bot.bootstrap import Tuoyu
 from bot.channels.telegram.app import IN_FLIGHT, build_application, tuoyu_bot
 from bot.channels.telegram.dedupe import UpdateLedger
 from bot.channels.telegram.notify import TelegramNotifier
+from complaints import photos
+from complaints.worker import run_worker
 
 if TYPE_CHECKING:  # uvicorn and Starlette are imported only by a webhook process
     import uvicorn
@@ -59,7 +61,8 @@ def stop_on_signals(stop: Callable[[], None]) -> None:
 
 @contextlib.asynccontextmanager
 async def started(app: Application, tuoyu: Tuoyu, *, run_outbox: bool = True) -> AsyncIterator[Application]:
-    """initialize → command menus → start, and the reverse; the outbox worker runs meanwhile if asked."""
+    """initialize → command menus → start, and the reverse; the jobs runner (delivery, escalation, retention)
+    runs meanwhile unless `run_outbox` is False (the web app that embeds the webhook runs its own)."""
     async with app:
         await tuoyu_bot(app).on_start(app)
         outbox = tuoyu.services.get("outbox")
@@ -78,12 +81,16 @@ async def started(app: Application, tuoyu: Tuoyu, *, run_outbox: bool = True) ->
         gc.freeze()
         try:
             await app.start()
-            stop_outbox = asyncio.Event()
-            worker = asyncio.create_task(outbox.run(stop_outbox)) if outbox is not None and run_outbox else None
+            stop_jobs = asyncio.Event()
+            service = tuoyu.services.get("complaints")
+            worker = (asyncio.create_task(run_worker(service, outbox, stop_jobs,
+                                                     retention_days=tuoyu.settings.contact_retention_days,
+                                                     uploads=photos.folder(tuoyu.settings.data_dir)))
+                      if service is not None and run_outbox else None)
             try:
                 yield app
             finally:
-                stop_outbox.set()
+                stop_jobs.set()
                 if worker is not None:
                     await worker
                 await app.stop()

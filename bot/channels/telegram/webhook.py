@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -21,6 +22,25 @@ PATH = "/telegram/webhook"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
+def well_formed(body: object) -> bool:
+    """An update is a JSON object with an integer `update_id` the ledger's BIGINT holds; anything else (null, a
+    list, a string or an out-of-range id) would fail later, and Telegram redelivers what gets a 500."""
+    update_id = body.get("update_id") if isinstance(body, dict) else None
+    return type(update_id) is int and 0 <= update_id < 2**63
+
+
+def storable(value: Any) -> Any:
+    """The parsed body with every string made storable: NUL dropped (PostgreSQL refuses it in text) and unpaired
+    surrogates (JSON escapes that are not UTF-8) replaced, so odd text gets an answer rather than a failed update."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "replace").decode()
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
+
+
 def telegram_webhook_routes(app_ptb: Application, tuoyu: Tuoyu, path: str = PATH) -> list[BaseRoute]:
     """Starlette routes for the webhook; every request is refused while no secret is configured.
 
@@ -35,9 +55,12 @@ def telegram_webhook_routes(app_ptb: Application, tuoyu: Tuoyu, path: str = PATH
         if not secret or not hmac.compare_digest(given, secret):
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            update = Update.de_json(await request.json(), app_ptb.bot)
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
-            return PlainTextResponse("bad update", status_code=400)
+            body = json.loads(await request.body())
+            if not well_formed(body):
+                raise ValueError("not an update")
+            update = Update.de_json(storable(body), app_ptb.bot)
+        except (RecursionError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError):
+            return PlainTextResponse("bad update", status_code=400)  # JSONDecodeError is a ValueError
         claim = await ledger.claim(update.update_id)
         if claim is Claim.DONE:
             return PlainTextResponse("duplicate")

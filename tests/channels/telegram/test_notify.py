@@ -23,4 +23,4 @@ async def test_outbox_delivers_to_telegram_chats_escaped(bot: FakeBotApi, tuoyu:
 async def test_bad_address_raises_so_the_row_is_retried(bot: FakeBotApi, tuoyu: Tuoyu) -> None:
     notifier = tuoyu.services["outbox"].strategies["telegram"]
     with pytest.raises(ValueError, match="not a Telegram chat"):
-        await notifier.send("telegram:abc", "x")
+        await notifier.send("telegram:abc", "x", "tuoyu-notice-1")

@@ -36,6 +36,8 @@ CHOICE_GAP = 0.03
 AGE_MISMATCH = 0.05
 #: A declined question still offers its closest articles as buttons from this answerability upward.
 SUGGEST_FROM = 0.2
+#: A search lists the articles within this much of the best.
+SEARCH_GAP = 0.06
 #: Candidates taken from each retriever before fusing.
 POOL = 10
 
@@ -156,6 +158,16 @@ class KnowledgeBase:
         reason = evidence.out_of_scope_reason if evidence.features["out_of_scope_gap"] > 0 else "unknown"
         return Decision("fallback", tuple(Hit(h.article, chance, h.variant) for h in choices), reason=reason)
 
+    def search(self, text: str, limit: int = 10) -> list[Article]:
+        """Articles for a search box: the fused ranking, nothing for what must never get an article."""
+        if self.intents.out_of_scope(text) is not None:
+            return []
+        evidence = self.evidence(text)
+        if evidence is None:
+            return []
+        best = evidence.ranked[0].score
+        return [h.article for h in evidence.ranked[:limit] if h.score >= best - SEARCH_GAP]
+
     def suggestions(self, decision: Decision) -> list[Article]:
         """Articles worth offering beside an honest "I can't answer that" (never for out-of-scope questions)."""
         if decision.kind != "fallback" or decision.reason != "unknown" or not decision.best:
@@ -184,7 +196,7 @@ class KnowledgeBase:
         weight = self.model.lexical_weight
         fused = sorted(((float(ranking[i]) + weight * lexical.get(self.ordered[i].id, 0.0), -i)
                         for i in pool), reverse=True)
-        ranked = tuple(Hit(self.ordered[-i], score, self.ordered[-i].id) for score, i in fused[:5])
+        ranked = tuple(Hit(self.ordered[-i], score, self.ordered[-i].id) for score, i in fused[:POOL])
         best_index = -fused[0][1]
         best = ranked[0].article
         best_semantic = float(semantic[best_index])

@@ -136,12 +136,12 @@ class SemanticIndex:
     """Rows of embedded texts grouped by owner (an article, or an out-of-scope class), owners in order."""
 
     def __init__(self, rows: np.ndarray, owners: Sequence[int], size: int) -> None:
-        owners = np.asarray(owners, dtype=np.int64)
-        if owners.size and (np.diff(owners) < 0).any():
+        owner_ids = np.asarray(owners, dtype=np.int64)
+        if owner_ids.size and (np.diff(owner_ids) < 0).any():
             raise ValueError("rows must be grouped by owner, owners ascending")
         self.rows = np.ascontiguousarray(rows, dtype=np.float32)
-        self.starts = np.searchsorted(owners, np.arange(size))  # first row of each owner
-        self.present = np.bincount(owners, minlength=size) > 0
+        self.starts = np.searchsorted(owner_ids, np.arange(size))  # first row of each owner
+        self.present = np.bincount(owner_ids, minlength=size) > 0
         self.size = size
 
     def best_per_owner(self, query: np.ndarray) -> np.ndarray:

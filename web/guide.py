@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from knowledge.base import FALLBACK_BELOW
 from knowledge.model import TOPICS, Article
 from web.pages import request_lang
 
@@ -76,7 +75,7 @@ async def index(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()[:200]
     results = None
     if query:
-        results = [h.article for h in kb.retriever.search(query, limit=SEARCH_LIMIT) if h.score >= FALLBACK_BELOW]
+        results = kb.search(query, limit=SEARCH_LIMIT)
     by_topic = {topic: [a for a in kb.articles.values() if a.topic == topic] for topic in TOPICS}
     topics = [(topic, sorted(items, key=lambda a: a.id)) for topic, items in by_topic.items() if items]
     return request.app.state.pages.render(request, "guide_index.html", query=query, results=results,

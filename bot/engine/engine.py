@@ -137,7 +137,8 @@ class Engine:
             return Reply(kind="clarify", text=text_out, buttons=buttons, candidates=[h.article.id for h in hits],
                          score=hits[0].score)
         key = {"adult": "fallback_medical", "dose": "fallback_medical", "diagnosis": "fallback_medical",
-               "unrelated": "fallback_unrelated", "older_child": "fallback_unrelated"}.get(decision.reason, "fallback_unknown")
+               "unrelated": "fallback_unrelated", "older_child": "fallback_unrelated",
+               }.get(decision.reason, "fallback_unknown")
         score = decision.best.score if decision.best else 0.0
         maybe = [Button(str(a.text("title", lang)), f"a:{a.id}") for a in self.kb.suggestions(decision)]
         return Reply(kind="fallback", text=turn.t(key), buttons=maybe + self._menu_buttons(turn), score=score,

@@ -54,7 +54,9 @@ async def test_red_flags_fit_the_age_in_the_question_or_the_chat(tmp_path: Path)
     eng = engine(articles(tmp_path))
     [older] = await Transcript(eng).say("宝宝2岁发烧38度怎么办")
     assert older.article == "illness_fever" and YOUNG_ZH not in older.text and "立即拨打120" in older.text
-    [young] = await Transcript(eng).say("宝宝2个月发烧38度怎么办")
+    infant = Transcript(eng)  # "2个月 + 发烧" itself is a see-a-doctor-now emergency; the article keeps the flag
+    await infant.say("宝宝2个月了")
+    [young] = await infant.press("a:illness_fever")
     assert young.article == "illness_fever" and YOUNG_ZH in young.text
     [unknown] = await Transcript(eng).say("宝宝发烧38度怎么办")
     assert YOUNG_ZH in unknown.text  # age not given: every flag

@@ -49,7 +49,7 @@ def test_in_scope_questions_pass(intents: IntentDetector, text: str) -> None:
     "婆婆说用温水擦擦就行不用去医院，说医院去了就给输液，我该怎么办",
     "宝宝三个月纯母乳，最近兰州天气热，婆婆一直说要喂点水",
     "宝宝八个月不会叫爸爸妈妈，要怎么跟他说话玩游戏",
-    "维生素D一天补多少", "四个月能吃止咳糖浆吗",
+    "维生素D一天补多少",
 ])
 def test_parents_narratives_are_not_out_of_scope(intents: IntentDetector, text: str) -> None:
     assert intents.out_of_scope(text) is None, text

@@ -93,7 +93,10 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
     catalog = default_catalog()
     services: dict[str, Any] = {"share": ShareService(db)}
     engine = Engine(kb, catalog, build_flows(settings, db, kb, services), public_url=settings.public_url)
-    return Tuoyu(settings, db, kb, catalog, engine, Conversations(db, engine), services)
+    conversations = Conversations(db, engine)
+    if (complaints := services.get("complaints")) is not None:
+        complaints.chat_changed = conversations.drop_kept  # the retention purge edits conversation rows
+    return Tuoyu(settings, db, kb, catalog, engine, conversations, services)
 
 
 async def start_index_build(cache_dir: Path) -> asyncio.subprocess.Process | None:

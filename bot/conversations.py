@@ -90,6 +90,10 @@ class Conversations:
             self._locks[chat_key] = lock
         return lock
 
+    def drop_kept(self, chat_key: str) -> None:
+        """Drop the state kept in memory for a chat (SQLite) after another use case changed or deleted its row."""
+        self._saved.pop(chat_key, None)
+
     async def load(self, chat_key: str) -> State:
         saved = self._saved.get(chat_key)
         if saved is not None:

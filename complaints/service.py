@@ -64,6 +64,8 @@ class ComplaintService:
         self.base_table = table or default_table()
         self.clock = clock
         self.wake = wake
+        #: Told each chat whose saved conversation the purge changed (a process may keep a copy of it).
+        self.chat_changed: Callable[[str], None] | None = None
 
     # ---- routing -------------------------------------------------------------------------------
 
@@ -553,11 +555,13 @@ class ComplaintService:
             due = due.with_for_update(skip_locked=True)
         async with self.db.session() as s:
             rows = (await s.execute(due)).scalars().all()
+            unlinked = []
             for row in rows:
                 if row.chat_key:
                     await s.execute(delete(Outbox).where(Outbox.complaint_id == row.id,
                                                          Outbox.address == row.chat_key))
-                    await self._unlink_chat(s, row.chat_key, row.tracking, cutoff)
+                    if await self._unlink_chat(s, row.chat_key, row.tracking, cutoff):
+                        unlinked.append(row.chat_key)
                 events = (await s.execute(select(ComplaintEvent).where(ComplaintEvent.complaint_id == row.id)))
                 for event in events.scalars():
                     event.note = redact_numbers(event.note)
@@ -565,16 +569,21 @@ class ComplaintService:
                 row.phone, row.chat_key, row.contact_purged_at = None, None, now
             s.add(AuditLog(actor=SYSTEM, action="purge_contacts", at=now,
                            detail={"count": len(rows), "retention_days": retention_days}))
+        for chat_key in unlinked:
+            if self.chat_changed:
+                self.chat_changed(chat_key)
         return len(rows)
 
-    async def _unlink_chat(self, s: AsyncSession, chat_key: str, tracking: str, idle_since: datetime) -> None:
-        """Remove the tracking number from the chat's saved conversation (the row, if idle since `idle_since`)."""
+    async def _unlink_chat(self, s: AsyncSession, chat_key: str, tracking: str, idle_since: datetime) -> bool:
+        """Remove the tracking number from the chat's saved conversation (the row, if idle since `idle_since`);
+        True when the row changed."""
         if self.db.is_postgres:  # the lock bot/conversations.py holds while it loads and saves this chat
             await s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(chat_key.encode()) - 2**31})
         row = (await s.execute(select(Conversation).where(Conversation.chat_key == chat_key))).scalar()
         if row is None or tracking not in json.dumps(row.state, ensure_ascii=False):
-            return
+            return False
         if (aware(row.updated_at) or idle_since) < idle_since:
             await s.delete(row)
         else:
             row.state = without(row.state, tracking)
+        return True

@@ -18,7 +18,7 @@ from locator.store import record
 from web.maps import Translate, facility_map
 from web.pages import request_lang
 
-REGISTRY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+REGISTRY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 
 
 def card_lines(f: FacilityRecord, t: Translate, lang: str, *, contact: bool = True) -> list[str]:

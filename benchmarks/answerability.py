@@ -141,9 +141,10 @@ class Study:
         return self.signals[weights]
 
     def dev_hits(self, weights: tuple[float, float]) -> int:
-        """Our development set's answer rows whose own article ranks first under these ranking weights."""
+        """Our development set's answer rows whose topic's article ranks first under these ranking weights."""
         self.use(Model(0, {}, 1, 1, *weights))
-        return sum(1 for r in self.dev if (e := self.kb.evidence(r["text"])) and e.ranked[0].article.topic == r["topic"])
+        firsts = [e.ranked[0].article.topic if (e := self.kb.evidence(r["text"])) else None for r in self.dev]
+        return sum(1 for r, topic in zip(self.dev, firsts, strict=True) if topic == r["topic"])
 
     def fit(self, members: Sequence[int]) -> Model:
         """Ranking weights, coefficients and threshold that pass the most of `members` (and of the dev set)."""

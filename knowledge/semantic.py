@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 import threading
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -87,8 +88,8 @@ class VectorStore:
             with np.load(path) as data:
                 keys, rows = data["keys"], data["rows"]
             self.vectors = {str(k): rows[i] for i, k in enumerate(keys)}
-        except (OSError, KeyError, ValueError):
-            log.info("no shipped text vectors at %s; every text will be embedded", path)
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+            log.info("no usable text vectors at %s; every text will be embedded", path)
 
     def matrix(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
         """One normalised float32 row per text, in order."""
@@ -104,7 +105,9 @@ class VectorStore:
         """Write the store (only the `keep` keys when given: stale texts leave the file)."""
         keys = sorted(self.vectors if keep is None else set(keep) & set(self.vectors))
         rows = np.stack([self.vectors[k] for k in keys]).astype(np.float16) if keys else np.zeros((0, 384), np.float16)
-        np.savez_compressed(self.path, keys=np.array(keys), rows=rows)
+        temporary = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp.npz")  # readers never see half a file
+        np.savez_compressed(temporary, keys=np.array(keys), rows=rows)
+        temporary.replace(self.path)
 
 
 def normalise(rows: np.ndarray) -> np.ndarray:

@@ -78,6 +78,9 @@ class KnowledgeBase:
         self.position = {a.id: i for i, a in enumerate(self.ordered)}
         topics = sorted({a.topic for a in self.ordered})
         self.topic_codes = np.array([topics.index(a.topic) for a in self.ordered], dtype=np.int32)
+        # Articles written for an age range are matched on what is asked, not on the age, except check-ups:
+        # the age is what a check-up question is about ("宝宝12个月体检").
+        self.age_scoped = np.array([a.ages is not None and a.topic != "health_checkups" for a in self.ordered])
         self.cues = [(re.compile(pattern), np.array([a.topic == topic for a in self.ordered]))
                      for topic, pattern in load_yaml("topic_cues.yaml").items()]
         self.retriever = Retriever(articles)
@@ -180,13 +183,16 @@ class KnowledgeBase:
             return None
         query = self.encode(text)
         semantic = self.semantic.best_per_owner(query)
+        age = child_age_months(text)
+        ageless = without_ages(text) if age is not None else text
+        if ageless != text:
+            semantic = np.where(self.age_scoped, self.semantic.best_per_owner(self.encode(ageless)), semantic)
         folded = fold(text)
         cued = np.zeros(len(self.ordered), dtype=bool)
         for pattern, members in self.cues:
             if pattern.search(folded):
                 cued |= members
         ranking = semantic + self.model.cue_weight * cued
-        age = child_age_months(text)
         if age is not None:
             ranking = ranking - AGE_MISMATCH * ~np.array([a.fits_age(age) for a in self.ordered])
         lexical_hits = self.retriever.search(text, limit=POOL)
@@ -216,6 +222,17 @@ class KnowledgeBase:
             "long": math.log(1 + len(text)),
         }
         return Evidence(ranked, features, self.out_of_scope_reasons[closest])
+
+
+#: A child's age as parents write it ("9个月了", "1岁半的", "十八天"), for `without_ages`.
+_AGE = re.compile(r"(\d+(\.\d+)?|[半一二两三四五六七八九十]+)\s*"
+                  r"(个多月|个半月|个月|多月|月龄|月大|周岁|岁半|岁多|岁|周|天)(大的|大了|大|的|了|多)?")
+
+
+def without_ages(text: str) -> str:
+    """The question with the child's age cut out, unless little would be left of it."""
+    stripped = _AGE.sub("", fold(text)).strip(" ，,。")
+    return stripped if len(stripped) >= 4 else text
 
 
 def semantic_texts(article: Article) -> list[str]:

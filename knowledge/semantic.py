@@ -115,6 +115,17 @@ def normalise(rows: np.ndarray) -> np.ndarray:
     return rows / np.where(norms == 0, 1, norms)
 
 
+#: A long story is embedded as its opening and its end (where the question usually is): the model's cost grows
+#: with length, and a 900-character post would take several hundred milliseconds on one core.
+QUERY_HEAD, QUERY_TAIL = 96, 64
+
+
+def query_text(text: str) -> str:
+    if len(text) <= QUERY_HEAD + QUERY_TAIL:
+        return text
+    return f"{text[:QUERY_HEAD]}……{text[-QUERY_TAIL:]}"
+
+
 class QueryEncoder:
     """The embedder for questions, remembering the most recent questions' vectors."""
 
@@ -126,7 +137,7 @@ class QueryEncoder:
         return self._recent(text, self._one)
 
     def _one(self, text: str) -> np.ndarray:
-        return normalise(self.embedder.embed([text]))[0]
+        return normalise(self.embedder.embed([query_text(text)]))[0]
 
     def __getstate__(self) -> dict:
         return {"embedder": self.embedder}

@@ -35,6 +35,8 @@ class IntentDetector:
         self.smalltalk = re.compile("^(?:" + "|".join(table["smalltalk"]["whole"]) + ")$")
         self.facility = _any(table["facility_search"])
         self.facility_not = _any(table["facility_not"])
+        self.grievance = re.compile(table["complaint_grievance"])
+        self.hotline_question = re.compile(table["hotline_question"])
         self.complaint_story = re.compile(table["complaint_story"]["pattern"])
         self.complaint_story_from = int(table["complaint_story"]["min_length"])
         self.complaint = _any(table["complaint"])
@@ -60,6 +62,8 @@ class IntentDetector:
         raw = cleaned.replace(" ", "")
         if not raw or self.smalltalk.match(raw) or self.smalltalk.match(cleaned):
             return "smalltalk"
+        if self.grievance.search(cleaned) and not self.hotline_question.search(cleaned):
+            return "complaint"
         if self.complaint.search(cleaned) and not self.complaint_not.search(cleaned):
             return "complaint"
         if self.facility.search(cleaned) and not self.facility_not.search(cleaned):

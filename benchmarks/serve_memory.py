@@ -62,10 +62,10 @@ def main() -> None:
         try:
             wait_up(base, proc)
             server = psutil.Process(proc.pid)
-            ask(base, "warm-up", "产假有多少天")
+            ask(base, "warm-up-session", "产假有多少天")
             before = server.memory_info().rss / 2**20
             pool = texts()
-            times = [ask(base, f"m{i}", pool[i % len(pool)]) for i in range(args.questions)]
+            times = [ask(base, f"memory-{i:05d}", pool[i % len(pool)]) for i in range(args.questions)]
             after = server.memory_info().rss / 2**20
         finally:
             proc.terminate()

@@ -118,19 +118,31 @@ def throttled(request: Request, bucket: TokenBucket, key: str, lang: str | None,
     return response
 
 
-async def api_chat(request: Request) -> Response:
-    """POST /api/chat: one text, button or location; the conversation continues by session.
-
-    Budgets are per session (no parent types faster) and, far larger, per address (carrier NAT).
-    """
+async def json_body(request: Request) -> Any:
+    """The JSON body of a chat API request, or the response refusing it: the address's budget, the content type,
+    the syntax (a 20,000-deep array is a RecursionError, not a crash)."""
     ip = client_ip(request)
     if not request.app.state.chat_ip_limit.allow(ip):
         return throttled(request, request.app.state.chat_ip_limit, ip, None)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return error(415, "send application/json")
     try:
-        session, inbound, lang = parse_inbound(json.loads(await request.body()))
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and BadRequest are ValueErrors
+        return json.loads(await request.body())
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        return error(400, "malformed JSON")
+
+
+async def api_chat(request: Request) -> Response:
+    """POST /api/chat: one text, button or location; the conversation continues by session.
+
+    Budgets are per session (no parent types faster) and, far larger, per address (carrier NAT).
+    """
+    body = await json_body(request)
+    if isinstance(body, Response):
+        return body
+    try:
+        session, inbound, lang = parse_inbound(body)
+    except (ValueError, RecursionError) as exc:  # BadRequest is a ValueError
         return error(400, str(exc) if isinstance(exc, BadRequest) else "malformed JSON")
     if not request.app.state.chat_limit.allow(session):
         return throttled(request, request.app.state.chat_limit, session, lang)
@@ -175,15 +187,9 @@ async def api_notices(request: Request) -> Response:
     POST with the session in the body, never in a URL: the session id is the key to the chat and its complaints,
     and URLs end up in access logs.
     """
-    ip = client_ip(request)
-    if not request.app.state.chat_ip_limit.allow(ip):
-        return throttled(request, request.app.state.chat_ip_limit, ip, None)
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        return error(415, "send application/json")
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, RecursionError):
-        return error(400, "malformed JSON")
+    body = await json_body(request)
+    if isinstance(body, Response):
+        return body
     session = body.get("session") if isinstance(body, dict) else None
     if not isinstance(session, str) or not SESSION.fullmatch(session):
         return error(400, "session must match [A-Za-z0-9_-]{8,64}")

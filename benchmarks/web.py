@@ -149,9 +149,9 @@ def wait_up(base: str, proc: subprocess.Popen[bytes]) -> None:
 def serve(port: int, cold: bool) -> None:
     """The benchmark's server process: `tuoyu serve` itself, with per-client limits lifted (and with `cold`,
     nothing remembered)."""
+    from bot.channels.web.security import Limits
     from bot.cli.serve import run_loop, serve
     from knowledge import memo
-    from web.security import Limits
 
     if cold:
         memo.UP_TO = -1  # no text is short enough to be remembered

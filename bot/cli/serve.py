@@ -10,7 +10,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from web.security import Limits
+    from bot.channels.web.security import Limits
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,7 +53,7 @@ async def serve(host: str, port: int, limits: Limits | None = None) -> int:
     from starlette.types import ASGIApp
 
     from bot.bootstrap import running
-    from web.app import create_app
+    from bot.channels.web.app import create_app
 
     async with running() as tuoyu:
         shown = f"[{host}]" if ":" in host else host

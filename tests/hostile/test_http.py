@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
+from bot.channels.web.app import create_app
+from bot.channels.web.security import Limits
 from tests.hostile.conftest import HOSTILE, Live
 from tests.hostile.strategies import button_codes, texts
-from web.app import create_app
-from web.security import Limits
 
 UNLIMITED = Limits(chat_burst=10**9, chat_per_s=10**9, guess_burst=10**9, guess_per_s=10**9)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(

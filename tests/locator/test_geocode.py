@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bot.bootstrap import Tuoyu, build
+from bot.channels.web.app import create_app
 from bot.cli import main
 from bot.engine.types import Inbound, Reply
 from bot.settings import Settings, SettingsError
@@ -19,7 +20,6 @@ from locator.query import place_text
 from storage.database import Database
 from tests.bot.helpers import fixture_kb
 from tests.locator.fake_geocoder import FakeBaidu, fake_baidu
-from web.app import create_app
 
 #: A compound the gazetteer does not know, at a WGS-84 point in 城关区; the fake answers in BD-09.
 COMPOUND = "雁滩万达"

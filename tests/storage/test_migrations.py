@@ -19,12 +19,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+import bot.channels.web.sessions
 import bot.share
 import complaints.models
 import locator.models
 import storage.attempts
 import storage.models
-import web.sessions
 from bot.channels.telegram import dedupe
 from bot.cli import main
 from storage.base import Base
@@ -33,7 +33,7 @@ from storage.migrate import alembic_config, current, heads
 from tests.conftest import ON_POSTGRES, PG_URL
 
 MODELS = (bot.share, complaints.models, locator.models, storage.attempts, storage.models, dedupe,
-          web.sessions)  # every table on Base
+          bot.channels.web.sessions)  # every table on Base
 SCRIPTS = ScriptDirectory.from_config(alembic_config())
 REVISIONS = sorted(script.revision for script in SCRIPTS.walk_revisions())
 BRANCHES = sorted(label for script in SCRIPTS.walk_revisions() for label in script.branch_labels)

@@ -1,4 +1,4 @@
-"""web: staff sessions the server can end (web/sessions.py)
+"""web: staff sessions the server can end (bot/channels/web/sessions.py)
 
 Revision ID: web_0001
 Revises:

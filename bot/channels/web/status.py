@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.channels.web.complaints import labels, service_of
+from bot.channels.web.pages import request_lang
+from bot.channels.web.security import client_ip, csrf_ok, form_fields
 from complaints.errors import NotFound, Throttled
 from complaints.tracking import normalize_tracking
-from web.complaints import labels, service_of
-from web.pages import request_lang
-from web.security import client_ip, csrf_ok, form_fields
 
 PIN_LENGTH = 6
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.bootstrap import Tuoyu
 from complaints.lifecycle import LANZHOU, deadlines, local
 from complaints.models import Complaint
-from tests.web.conftest import PASSWORD, csrf_of, login
+from tests.channels.web.conftest import PASSWORD, csrf_of, login
 
 SESSION = "deadlineweb01"
 MINUTE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")

@@ -14,12 +14,12 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import Tuoyu
+from bot.channels.web import chat, facility, guide, metrics, site, staff, staff_charts, status, tiles, workers
+from bot.channels.web.errors import DatabaseOutage
+from bot.channels.web.pages import Pages, make_env
+from bot.channels.web.security import BodyLimit, Limits, SecurityHeaders, TokenBucket
 from bot.settings import secret_key
 from complaints import photos
-from web import chat, facility, guide, metrics, site, staff, staff_charts, status, tiles, workers
-from web.errors import DatabaseOutage
-from web.pages import Pages, make_env
-from web.security import BodyLimit, Limits, SecurityHeaders, TokenBucket
 
 STATIC = Path(__file__).with_name("static")
 SESSION_COOKIE = "tuoyu_session"

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from bot.bootstrap import Tuoyu
+from bot.channels.web.security import Limits
 from bot.engine.types import Inbound
-from web.security import Limits
 
 SESSION = "websession01"
 
@@ -107,7 +107,7 @@ async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
 
 
 async def test_chat_rate_limited_per_session_with_a_polite_retry(tuoyu: Tuoyu) -> None:
-    from web.app import create_app
+    from bot.channels.web.app import create_app
 
     app = create_app(tuoyu, Limits(chat_burst=3, chat_per_s=0.5))
     transport = httpx.ASGITransport(app=app, client=("198.51.100.1", 1))
@@ -122,7 +122,7 @@ async def test_chat_rate_limited_per_session_with_a_polite_retry(tuoyu: Tuoyu) -
 
 
 async def test_chat_rate_limited_per_address_generously(tuoyu: Tuoyu) -> None:
-    from web.app import create_app
+    from bot.channels.web.app import create_app
 
     app = create_app(tuoyu, Limits(chat_ip_burst=4, chat_ip_per_s=0.001))
     transport = httpx.ASGITransport(app=app, client=("198.51.100.3", 1))
@@ -247,7 +247,7 @@ async def test_upload_validates_session(client: httpx.AsyncClient) -> None:
 
 
 async def test_upload_rate_limited(tuoyu: Tuoyu) -> None:
-    from web.app import create_app
+    from bot.channels.web.app import create_app
 
     app = create_app(tuoyu, Limits(upload_burst=2, upload_per_s=0.001))
     transport = httpx.ASGITransport(app=app, client=("198.51.100.2", 1))
@@ -270,8 +270,8 @@ def test_replies_are_written_as_reply_to_dict() -> None:
     import datetime
     import json
 
+    from bot.channels.web.chat import chat_payload, json_response
     from bot.engine.types import Button, Reply, Source
-    from web.chat import chat_payload, json_response
 
     replies = [
         Reply(kind="answer", text="答", buttons=[Button("下一步", "a:x")], article="x", topic="t", candidates=["x"],

@@ -9,14 +9,14 @@ import httpx
 import pytest
 
 from bot.bootstrap import Tuoyu, build
+from bot.channels.web import tiles as tile_proxy
+from bot.channels.web.app import create_app
 from bot.settings import Settings, SettingsError
 from locator.geo import geodesic_m, wgs84_to_gcj02
 from storage.database import Database
 from tests.bot.helpers import fixture_kb
-from tests.web.test_maps import search
-from tests.web.tile_server import Tiles, tile_server
-from web import tiles as tile_proxy
-from web.app import create_app
+from tests.channels.web.test_maps import search
+from tests.channels.web.tile_server import Tiles, tile_server
 
 
 @pytest.fixture

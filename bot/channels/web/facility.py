@@ -10,13 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.channels.web.maps import Translate, facility_map
+from bot.channels.web.pages import request_lang
 from bot.flows.finder import fee_line
 from locator.links import map_links
 from locator.model import FacilityRecord
 from locator.models import Facility
 from locator.store import record
-from web.maps import Translate, facility_map
-from web.pages import request_lang
 
 REGISTRY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 

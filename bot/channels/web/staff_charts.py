@@ -10,13 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.channels.web.complaints import labels, service_of
+from bot.channels.web.pages import request_lang
+from bot.channels.web.staff import _login_redirect, csv_download, current_staff
 from complaints.routing import CATEGORIES
 from complaints.stats import Stats, complaint_stats
 from complaints.views import StaffView
 from visual.charts import PALETTE, Series, bar_chart, line_chart, stacked_chart
-from web.complaints import labels, service_of
-from web.pages import request_lang
-from web.staff import _login_redirect, csv_download, current_staff
 
 CITY = "city"
 

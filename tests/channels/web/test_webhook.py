@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from bot.bootstrap import Tuoyu
-from web.app import create_app
-from web.workers import runs_outbox
+from bot.channels.web.app import create_app
+from bot.channels.web.workers import runs_outbox
 
 pytest.importorskip("telegram")
 

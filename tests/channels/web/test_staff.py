@@ -11,10 +11,10 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from bot.bootstrap import Tuoyu
+from bot.channels.web.staff import LOGIN_PER_NAME
 from complaints.models import AuditLog
 from complaints.views import Filed, Submission
-from tests.web.conftest import PASSWORD, csrf_of, login
-from web.staff import LOGIN_PER_NAME
+from tests.channels.web.conftest import PASSWORD, csrf_of, login
 
 
 def other_client(app: Starlette, address: str) -> httpx.AsyncClient:
@@ -130,7 +130,7 @@ async def test_csv_export(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu)
 
 async def test_photos_only_for_the_assigned_office(client: httpx.AsyncClient, tuoyu: Tuoyu, filed: Filed) -> None:
     from complaints.photos import store_photo
-    from tests.web.test_chat import jpeg
+    from tests.channels.web.test_chat import jpeg
 
     stored = store_photo(jpeg(), tuoyu.settings.data_dir / "uploads", 5 * 1024 * 1024)
     case = await tuoyu.services["complaints"].file(Submission(

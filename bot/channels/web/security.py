@@ -36,7 +36,7 @@ class Limits:
     chat_ip_per_s: float = 50.0
     upload_burst: int = 5
     upload_per_s: float = 0.1
-    guess_burst: int = 5  # staff login tries per (name, address), counted in the database (web/staff.py)
+    guess_burst: int = 5  # staff login tries per (name, address), counted in the database (bot/channels/web/staff.py)
     guess_per_s: float = 1 / 60
 
 class TokenBucket:

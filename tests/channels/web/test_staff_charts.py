@@ -12,7 +12,7 @@ import httpx
 from bot.bootstrap import Tuoyu
 from complaints.stats import complaint_stats
 from complaints.views import Filed, Submission
-from tests.web.conftest import PASSWORD, login
+from tests.channels.web.conftest import PASSWORD, login
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.bootstrap import Tuoyu
 from complaints.views import Submission
-from tests.web.conftest import PASSWORD
+from tests.channels.web.conftest import PASSWORD
 
 SESSION = "noticesweb01"
 NOTE = "已约谈园长，请家长放心"

@@ -22,7 +22,7 @@ from tests.browser_support import (
     serving,
     shot,
 )
-from tests.web.tile_server import Tiles, tile_server
+from tests.channels.web.tile_server import Tiles, tile_server
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")

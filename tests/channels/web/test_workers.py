@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.bootstrap import Tuoyu
+from bot.channels.web.workers import background
 from tests.complaints.jobs import JOBS, stage, wait_for_jobs
-from web.workers import background
 
 
 async def test_the_web_server_runs_every_job(tuoyu: Tuoyu) -> None:

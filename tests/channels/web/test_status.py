@@ -10,7 +10,7 @@ import httpx
 from bot.bootstrap import Tuoyu
 from complaints.service import CLIENT_PIN_BUDGET, PIN_TRIES
 from complaints.views import Filed
-from tests.web.conftest import csrf_of
+from tests.channels.web.conftest import csrf_of
 
 
 async def lookup(client: httpx.AsyncClient, tracking: str, pin: str, token: str | None = None) -> httpx.Response:

@@ -12,8 +12,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from bot.channels.web.security import csrf_token
 from bot.i18n import Catalog, normalize_lang
-from web.security import csrf_token
 
 TEMPLATES = Path(__file__).with_name("templates")
 

@@ -81,7 +81,7 @@ async def add_maps(request: Request, chat_key: str, payload: dict[str, Any]) -> 
     """Give each finder reply in a chat payload its map, the anchor prefix its cards take (`fac-<nonce>-`) and
     each card its lines in the chat's language (备案, care types, ages, nature, hours, fee with its unit, free
     places with their date: the same words as the chat's text cards)."""
-    from web.facility import card_lines  # web.facility draws its map with this module
+    from bot.channels.web.facility import card_lines  # web.facility draws its map with this module
 
     replies = [r for r in payload.get("replies", ()) if (r.get("data") or {}).get("facilities")]
     if not replies:

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from bot.bootstrap import Tuoyu, build
+from bot.channels.web.app import create_app
 from bot.settings import Settings
 from storage.database import Database
 from tests.bot.helpers import fixture_kb
-from web.app import create_app
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

@@ -20,6 +20,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from bot.bootstrap import Tuoyu, build
+from bot.channels.web.app import create_app
 from bot.settings import Settings
 from complaints import passwords
 from complaints import tracking as tn
@@ -27,8 +28,7 @@ from complaints.service import PIN_TRIES
 from complaints.views import Filed
 from storage.database import Database
 from tests.bot.helpers import fixture_kb
-from tests.web.conftest import CSRF
-from web.app import create_app
+from tests.channels.web.conftest import CSRF
 
 
 @asynccontextmanager

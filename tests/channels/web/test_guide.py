@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from web.guide import deep_link, qr_svg, text_blocks
+from bot.channels.web.guide import deep_link, qr_svg, text_blocks
 
 
 async def test_index_lists_articles_by_topic(client: httpx.AsyncClient) -> None:

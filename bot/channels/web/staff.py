@@ -16,6 +16,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.channels.web import sessions
+from bot.channels.web.complaints import labels, service_of
+from bot.channels.web.pages import request_lang
+from bot.channels.web.security import client_ip, csrf_ok, csrf_token, form_fields
 from bot.settings import Settings, secret_key
 from complaints.errors import ComplaintError, Forbidden, Invalid, InvalidTransition, NotFound
 from complaints.lifecycle import TRANSITIONS, Status
@@ -25,10 +29,6 @@ from complaints.routing import CATEGORIES
 from complaints.views import StaffView, Summary
 from storage import attempts
 from storage.attempts import Budget
-from web import sessions
-from web.complaints import labels, service_of
-from web.pages import request_lang
-from web.security import client_ip, csrf_ok, csrf_token, form_fields
 
 DEVICE_COOKIE = "tuoyu_staff_device"
 DEVICE_DAYS = 90

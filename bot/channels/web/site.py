@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from web.chat import error, json_response
+from bot.channels.web.chat import error, json_response
 
 
 async def home(request: Request) -> Response:

@@ -12,6 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.channels.web.errors import language
+from bot.channels.web.maps import add_maps
+from bot.channels.web.security import TokenBucket, client_ip, csrf_ok, text_ok
 from bot.cli.ask import reply_object
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.flows.complaint import takes_photo
@@ -19,9 +22,6 @@ from bot.i18n import normalize_lang
 from complaints.lifecycle import local
 from complaints.outbox import delivered_to
 from complaints.photos import PhotoRejected, sniff, store
-from web.errors import language
-from web.maps import add_maps
-from web.security import TokenBucket, client_ip, csrf_ok, text_ok
 
 SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: `$` would let a trailing newline through
 BUTTON = re.compile(r"[A-Za-z0-9:_.-]{1,64}")

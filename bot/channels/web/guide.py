@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.channels.web.pages import request_lang
 from knowledge.model import TOPICS, Article
-from web.pages import request_lang
 
 REF = re.compile(r"^[A-Za-z0-9_]{1,16}\Z")
 SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import Tuoyu
 from storage.models import Conversation
-from tests.web.conftest import PASSWORD
+from tests.channels.web.conftest import PASSWORD
 
 SESSION = "retentionweb01"
 

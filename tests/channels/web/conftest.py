@@ -11,12 +11,12 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.bootstrap import Tuoyu, build
+from bot.channels.web.app import create_app
+from bot.channels.web.security import Limits
 from bot.settings import Settings
 from complaints.views import Filed, Submission
 from storage.database import Database
 from tests.bot.helpers import fixture_kb
-from web.app import create_app
-from web.security import Limits
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

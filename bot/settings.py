@@ -61,6 +61,10 @@ class Settings:
     map_tiles: str | None = None
     map_tiles_datum: str = "gcj02"
     map_attribution: str = ""
+    operator_name: str = ""
+    operator_phone: str = ""
+    operator_email: str = ""
+    icp: str = ""
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from bot.channels.web.maps import Translate, facility_map
 from bot.channels.web.pages import request_lang
+from bot.channels.web.phones import tel_href
 from bot.flows.finder import fee_line
 from locator.links import map_links
 from locator.model import FacilityRecord
@@ -75,12 +76,6 @@ async def facility_page(request: Request) -> Response:
         request, "facility.html", lang=lang, facility=facility, lines=card_lines(facility, t, lang, contact=False),
         map_svg=facility_map(facility, lang, t), links=map_links(facility.lat, facility.lon, facility.name),
         tel=tel_href(facility.phone), address=facility.address or f"{facility.district}{facility.subdistrict or ''}")
-
-
-def tel_href(phone: str | None) -> str | None:
-    """`tel:` with the digits of a phone number (0931-1234567 → tel:0931-1234567), None without one."""
-    digits = "".join(c for c in phone or "" if c.isdigit() or c in "+-")
-    return f"tel:{digits}" if any(c.isdigit() for c in digits) else None
 
 
 routes = [Route("/facility/{registry_id}", facility_page, methods=["GET"])]

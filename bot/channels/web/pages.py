@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from bot.channels.web.phones import tel_links
 from bot.channels.web.security import csrf_token
 from bot.i18n import Catalog, normalize_lang
 
@@ -29,10 +30,11 @@ def request_lang(request: Request) -> str:
 
 
 def make_env(catalog: Catalog) -> Environment:
-    """Autoescaped templates; `t` looks words up in the web catalog."""
+    """Autoescaped templates; `t` looks words up in the web catalog; `|tel_links` makes phone numbers tappable."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.globals["catalog"] = catalog
+    env.filters["tel_links"] = tel_links
     return env
 
 

@@ -8,6 +8,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.channels.web.chat import error, json_response
+from bot.channels.web.phones import tel_href
+from complaints.photos import ORPHAN_AGE
 
 
 async def home(request: Request) -> Response:
@@ -16,8 +18,13 @@ async def home(request: Request) -> Response:
 
 
 async def about(request: Request) -> Response:
-    """GET /about: who runs this, what it is not, and whether the facility data is the synthetic demo set."""
-    return request.app.state.pages.render(request, "about.html", demo=await demo_loaded(request))
+    """GET /about: who runs this (as the deployer configured it, never made up), how to reach them, what is kept
+    and for how long (the retention settings in force), and whether the facility data is the synthetic demo set."""
+    settings = request.app.state.tuoyu.settings
+    operator = {"name": settings.operator_name, "phone": settings.operator_phone,
+                "tel": tel_href(settings.operator_phone), "email": settings.operator_email, "icp": settings.icp}
+    return request.app.state.pages.render(request, "about.html", demo=await demo_loaded(request), operator=operator,
+                                          contact_days=settings.contact_retention_days, draft_days=ORPHAN_AGE.days)
 
 
 async def demo_loaded(request: Request) -> bool:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import text
 
-from bot.bootstrap import Tuoyu
+from bot.bootstrap import Tuoyu, build
+from bot.channels.web.app import create_app
 from bot.settings import Settings, secret_key
 from storage.database import Database
+from tests.bot.helpers import fixture_kb
 
 
 async def test_healthz_ok(client: httpx.AsyncClient) -> None:
@@ -60,6 +63,43 @@ async def test_about_says_demo_data_when_demo_facilities_are_loaded(client: http
             ":t, :t, '{}', 'x', CURRENT_TIMESTAMP)"), {"t": True})
     assert "演示数据" in (await client.get("/about")).text
     assert "DEMO data" in (await client.get("/about?lang=en")).text
+
+
+async def about_page(database: Database, settings: Settings, lang: str = "zh", **configured: object) -> str:
+    """/about of a deployment configured with `configured` settings."""
+    tuoyu = await build(replace(settings, **configured), migrate=False, kb=fixture_kb(), db=database)
+    transport = httpx.ASGITransport(app=create_app(tuoyu))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        return (await c.get(f"/about?lang={lang}")).text
+
+
+async def test_about_shows_the_configured_operator(database: Database, settings: Settings) -> None:
+    html = await about_page(database, settings, operator_name="兰州市某托育服务指导中心", operator_phone="0931-8123456",
+                            operator_email="tuoyu@example.cn", icp="陇ICP备12345678号-1", contact_retention_days=90)
+    assert '<dd id="operator-name">兰州市某托育服务指导中心</dd>' in html
+    assert '<a class="tel" href="tel:0931-8123456">0931-8123456</a>' in html
+    assert 'href="mailto:tuoyu@example.cn"' in html and 'id="operator-missing"' not in html
+    assert html.count("陇ICP备12345678号-1") == 2  # on the page and in the footer
+    assert "投诉办结90天后删除" in html.split('id="kept-complaints"', 1)[1].split("</li>", 1)[0]
+    english = await about_page(database, settings, "en", operator_name="Lanzhou childcare centre",
+                               contact_retention_days=90)
+    assert "deleted 90 days after the case is closed" in english
+
+
+async def test_about_says_plainly_when_the_operator_is_not_filled_in(client: httpx.AsyncClient) -> None:
+    html = (await client.get("/about")).text
+    assert 'id="operator-missing"' in html and "运营方尚未填写运营单位和联系方式" in html
+    assert '<dd id="operator-name">运营方尚未填写</dd>' in html and "mailto:" not in html and "ICP" not in html
+    kept = html.split('id="privacy"', 1)[1]
+    assert "投诉办结180天后删除" in kept and "草稿照片2天后删除" in kept  # the settings' and the code's periods
+    assert 'id="who-sees"' in kept
+    assert '<a class="tel" href="tel:12345">12345</a>' in html and '<a class="tel" href="tel:120">120</a>' in html
+
+
+async def test_every_page_links_the_about_page_in_its_footer(client: httpx.AsyncClient) -> None:
+    for path in ("/", "/guide", "/guide/illness_fever", "/chat", "/status", "/about", "/staff/login", "/nowhere"):
+        foot = (await client.get(path)).text.split('<footer class="foot">', 1)[1]
+        assert 'href="/about?lang=' in foot, path
 
 
 async def test_unknown_page_is_404_page(client: httpx.AsyncClient) -> None:

@@ -1,24 +1,33 @@
-"""Guidance pages for parents and health workers: topic index with search, article pages, A4 QR posters."""
+"""Guidance pages for parents and health workers: topic index with search, article pages, A4/A5 QR posters.
+
+The web chat is the first door (Telegram is not reachable in mainland China): QR codes open the chat on the
+article; Telegram's deep link and QR code are shown as a second door only when Telegram is configured.
+"""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import segno
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.channels.web.pages import request_lang
+from bot.share import chat_link
 from knowledge.model import TOPICS, Article
 
 REF = re.compile(r"^[A-Za-z0-9_]{1,16}\Z")
 SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 SEARCH_LIMIT = 10
+KEY_POINTS = 3
+POSTER_SIZES = ("a4", "a5")
+POINT_CHARS = 80
+SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s)")
 
 
 def text_blocks(text: str) -> list[tuple[str, list[str]]]:
@@ -38,6 +47,23 @@ def text_blocks(text: str) -> list[tuple[str, list[str]]]:
     return blocks
 
 
+def key_points(blocks: list[tuple[str, list[str]]], limit: int = KEY_POINTS) -> list[str]:
+    """A poster's key points, taken from the article as written: the bullets of its first list, else its first
+    paragraphs; a long one is cut to its first sentence (nothing is summarised or made up)."""
+    for kind, lines in blocks:
+        if kind == "ul" and len(lines) >= 2:
+            return [first_sentence(line) for line in lines[:limit]]
+    return [first_sentence(lines[0]) for kind, lines in blocks if kind == "p"][:limit - 1]
+
+
+def first_sentence(text: str, longer_than: int = POINT_CHARS) -> str:
+    """`text`, or only its first sentence when it is long (a poster is read from a step away)."""
+    if len(text) <= longer_than:
+        return text
+    end = SENTENCE_END.search(text)
+    return text[:end.end()].strip() if end else text
+
+
 def deep_link(bot_username: str, article_id: str, ref: str | None) -> str:
     """The Telegram link that opens the bot on this article: start=g-<article>[-<ref>]."""
     payload = f"g-{article_id}" + (f"-{ref}" if ref else "")
@@ -49,12 +75,6 @@ def qr_svg(data: str, scale: int = 4) -> Markup:
     """An inline SVG QR code made locally (no external service sees the link)."""
     svg = segno.make(data, error="m").svg_inline(scale=scale, omitsize=True, dark="#000", light="#fff", border=2)
     return Markup(svg)  # segno's own markup: the data is encoded as modules, never as text
-
-
-def page_url(public_url: str, article_id: str, lang: str, ref: str | None) -> str:
-    """The article's public web address with its language and referral code."""
-    query = urlencode({k: v for k, v in (("lang", lang), ("ref", ref)) if v})
-    return f"{public_url.rstrip('/')}/guide/{article_id}?{query}"
 
 
 def _article(request: Request) -> Article:
@@ -89,28 +109,56 @@ async def article_page(request: Request) -> Response:
 
 def _article_page(request: Request) -> Response:
     article = _article(request)
-    kb = request.app.state.tuoyu.kb
+    tuoyu = request.app.state.tuoyu
     ref = _ref(request)
-    link = deep_link(request.app.state.pages.bot_username, article.id, ref)
-    related = [a for a in (kb.get(r) for r in article.related) if a is not None]
+    chat = chat_link(tuoyu.settings.public_url, article.id, ref, request_lang(request))
+    related = [a for a in (tuoyu.kb.get(r) for r in article.related) if a is not None]
     return request.app.state.pages.render(
-        request, "guide_article.html", article=article, related=related, deep_link=link, qr=qr_svg(link),
-        ref=ref, **_article_context(article, request),
+        request, "guide_article.html", article=article, related=related, chat_url=chat, qr=qr_svg(chat),
+        ref=ref, **_telegram(request, article, ref), **_article_context(article, request),
     )
 
 
+def _telegram(request: Request, article: Article, ref: str | None) -> dict[str, object]:
+    """The Telegram door (deep link and its QR code) when Telegram is configured, else nothing."""
+    if not request.app.state.tuoyu.settings.telegram_enabled:
+        return {"deep_link": None, "tg_qr": None}
+    link = deep_link(request.app.state.pages.bot_username, article.id, ref)
+    return {"deep_link": link, "tg_qr": qr_svg(link)}
+
+
+async def open_chat(request: Request) -> Response:
+    """GET /guide/{article}/chat: count the opened link (per article and referral code), then open the web chat
+    on the article. Posters' QR codes point here."""
+    article = _article(request)
+    ref = _ref(request)
+    share = request.app.state.tuoyu.services.get("share")
+    if share is not None:
+        await share.record(article.id, ref, "web")
+    return RedirectResponse(f"/chat?article={article.id}&lang={request_lang(request)}", status_code=303,
+                            headers={"cache-control": "no-store"})
+
+
 async def poster(request: Request) -> Response:
-    """GET /guide/{article}/poster: A4 page with a large QR code of the article's web address for clinic walls."""
+    """GET /guide/{article}/poster[?ref=CODE&size=a4|a5]: a print page for clinic walls: the clinic's name (the
+    referral code's, or a line to write it on), title, key points, a large QR code opening the web chat on the
+    article, the 12320 health hotline."""
     article = _article(request)
     raw_ref = request.query_params.get("ref")
     if raw_ref is not None and not REF.match(raw_ref):
         raise HTTPException(400, "ref must match [A-Za-z0-9_]{1,16}")
-    pages = request.app.state.pages
-    lang = request_lang(request)
-    web = page_url(request.app.state.tuoyu.settings.public_url, article.id, lang, raw_ref)
-    link = deep_link(pages.bot_username, article.id, raw_ref)
-    return pages.render(request, "guide_poster.html", article=article, web_url=web, deep_link=link,
-                        qr=qr_svg(web, 10), tg_qr=qr_svg(link), ref=raw_ref, lang=lang)
+    size = request.query_params.get("size", "a4")
+    if size not in POSTER_SIZES:
+        raise HTTPException(400, "size must be a4 or a5")
+    tuoyu, lang = request.app.state.tuoyu, request_lang(request)
+    chat = chat_link(tuoyu.settings.public_url, article.id, raw_ref, lang)
+    share = tuoyu.services.get("share")
+    clinic = await share.ref_name(raw_ref) if share is not None else None
+    points = key_points(text_blocks(str(article.text("answer", lang))))
+    return request.app.state.pages.render(
+        request, "guide_poster.html", article=article, chat_url=chat, qr=qr_svg(chat, 10), ref=raw_ref,
+        clinic=clinic, size=size, sizes=POSTER_SIZES, points=points, **_telegram(request, article, raw_ref),
+        **_article_context(article, request))
 
 
 def _article_context(article: Article, request: Request) -> dict[str, object]:
@@ -125,4 +173,5 @@ routes = [
     Route("/guide", index, methods=["GET"]),
     Route("/guide/{article_id}", article_page, methods=["GET"]),
     Route("/guide/{article_id}/poster", poster, methods=["GET"]),
+    Route("/guide/{article_id}/chat", open_chat, methods=["GET"]),
 ]

@@ -84,16 +84,43 @@ async def test_share_service_counts_per_article_ref_and_channel(database: Databa
 
 def test_share_cli_prints_links_and_writes_a_qr_png(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TUOYU_DATABASE_URL", f"sqlite:///{tmp_path / 'share.sqlite3'}")
     monkeypatch.setenv("TUOYU_BOT_USERNAME", "TuoyuLanzhouBot")
     monkeypatch.setenv("TUOYU_PUBLIC_URL", "https://tuoyu.example")
+    monkeypatch.delenv("TUOYU_TELEGRAM_TOKEN", raising=False)
     out = tmp_path / "qr.png"
     assert main(["share", "vaccine_hepb", "--ref", "clinic7", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "https://t.me/TuoyuLanzhouBot?start=g-vaccine_hepb-clinic7" in printed
+    assert "chat:     https://tuoyu.example/guide/vaccine_hepb/chat?ref=clinic7" in printed
     assert "https://tuoyu.example/guide/vaccine_hepb?ref=clinic7" in printed
+    assert "https://tuoyu.example/guide/vaccine_hepb/poster?ref=clinic7" in printed
+    assert "t.me" not in printed and "clinic7 has no name" in printed  # Telegram is not configured
     assert Image.open(out).size[0] > 100
+    monkeypatch.setenv("TUOYU_TELEGRAM_TOKEN", "123:test")
+    assert main(["share", "vaccine_hepb", "--ref", "clinic7"]) == 0
+    assert "telegram: https://t.me/TuoyuLanzhouBot?start=g-vaccine_hepb-clinic7" in capsys.readouterr().out
     assert main(["share", "vaccine_hepb", "--ref", "bad code"]) == 1
     assert main(["share", "no_such_article"]) == 1
+
+
+def test_share_ref_names_a_code_and_share_prints_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TUOYU_DATABASE_URL", f"sqlite:///{tmp_path / 'refs.sqlite3'}")
+    assert main(["share", "ref", "list"]) == 0
+    assert "no named referral codes" in capsys.readouterr().out
+    assert main(["share", "ref", "add", "QLH_CHC", "--name", "  七里河区某社区卫生服务中心 "]) == 0
+    assert capsys.readouterr().out.strip() == "QLH_CHC: 七里河区某社区卫生服务中心"
+    assert main(["share", "vaccine_hepb", "--ref", "QLH_CHC"]) == 0
+    assert "clinic:   七里河区某社区卫生服务中心" in capsys.readouterr().out
+    assert main(["share", "ref", "add", "QLH_CHC", "--name", "七里河区敦煌路社区卫生服务中心"]) == 0  # renamed
+    capsys.readouterr()
+    assert main(["share", "ref", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"code": "QLH_CHC", "name": "七里河区敦煌路社区卫生服务中心"}]
+    for bad in (["share", "ref", "add", "bad code", "--name", "x"], ["share", "ref", "add", "QLH_CHC"],
+                ["share", "ref", "add", "QLH_CHC", "--name", "   "], ["share", "ref", "drop", "QLH_CHC"],
+                ["share", "vaccine_hepb", "extra"]):
+        assert main(bad) == 1, bad
+        assert "Traceback" not in capsys.readouterr().err
 
 
 def test_share_stats_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

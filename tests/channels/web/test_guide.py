@@ -1,10 +1,38 @@
-"""Guidance pages: index and search, article pages, posters with QR codes and referral codes."""
+"""Guidance pages: index and search, article pages, posters with QR codes and referral codes; the web chat is the
+first door and Telegram is shown only when it is configured."""
 
 from __future__ import annotations
 
-import httpx
+import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
 
-from bot.channels.web.guide import deep_link, qr_svg, text_blocks
+import httpx
+import pytest
+
+from bot.bootstrap import Tuoyu, build
+from bot.channels.web.app import create_app
+from bot.channels.web.guide import deep_link, key_points, qr_svg, text_blocks
+from bot.settings import Settings
+from bot.share import ShareStat
+from storage.database import Database
+from tests.bot.helpers import fixture_kb
+
+TELEGRAM = re.compile(r"t\.me/|Telegram", re.IGNORECASE)
+
+
+@pytest.fixture
+async def telegram_client(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The web app of a deployment that also runs the Telegram bot."""
+    tuoyu = await build(replace(settings, bot_username="TestTuoyuBot", telegram_token="123:test"), migrate=False,
+                        kb=fixture_kb(), db=database)
+    transport = httpx.ASGITransport(app=create_app(tuoyu), client=("203.0.113.8", 4711))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def main_of(html: str) -> str:
+    return html.split("<main>", 1)[1].split("</main>", 1)[0]
 
 
 async def test_index_lists_articles_by_topic(client: httpx.AsyncClient) -> None:
@@ -34,9 +62,35 @@ async def test_article_page_has_everything(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     html = response.text
     assert 'id="red-flags"' in html and 'id="sources"' in html and 'id="reviewed"' in html
-    assert "<svg" in html and 'id="qr"' in html
-    assert 'href="https://t.me/TestTuoyuBot?start=g-illness_fever"' in html
-    assert str(qr_svg("https://t.me/TestTuoyuBot?start=g-illness_fever")) in html
+    chat = "http://127.0.0.1:8000/guide/illness_fever/chat?lang=zh"
+    assert 'id="qr"' in html and str(qr_svg(chat)) in html
+    assert 'id="chat-link" href="/guide/illness_fever/chat?lang=zh"' in html
+
+
+async def test_without_telegram_pages_show_no_telegram(client: httpx.AsyncClient) -> None:
+    for path in ("/guide/illness_fever", "/guide/illness_fever?ref=clinic_07", "/guide/illness_fever/poster",
+                 "/guide/illness_fever/poster?ref=clinic_07&size=a5", "/guide/illness_fever?lang=en"):
+        html = (await client.get(path)).text
+        assert not TELEGRAM.search(main_of(html)), path
+        assert 'id="deep-link"' not in html and 'id="telegram-qr"' not in html
+
+
+async def test_with_telegram_it_is_the_second_door(telegram_client: httpx.AsyncClient) -> None:
+    html = (await telegram_client.get("/guide/illness_fever?ref=clinic_07")).text
+    link = "https://t.me/TestTuoyuBot?start=g-illness_fever-clinic_07"
+    assert f'id="deep-link" href="{link}"' in html and str(qr_svg(link)) in html
+    assert html.index('id="chat-link"') < html.index('id="deep-link"')  # the web chat comes first
+    poster = (await telegram_client.get("/guide/illness_fever/poster?ref=clinic_07")).text
+    assert link in poster and str(qr_svg(link)) in poster
+    assert poster.index('id="poster-qr"') < poster.index('id="telegram-qr"')
+
+
+async def test_red_flags_and_footer_call_numbers_are_tel_links(client: httpx.AsyncClient) -> None:
+    html = (await client.get("/guide/illness_fever")).text
+    flags = html.split('id="red-flags"', 1)[1].split("</section>", 1)[0]
+    assert '<a class="tel" href="tel:120">120</a>' in flags
+    foot = html.split('<footer class="foot">', 1)[1]
+    assert 'href="tel:120"' in foot and 'href="tel:110"' in foot and 'href="/about?lang=zh"' in foot
 
 
 async def test_article_pages_are_cacheable_per_language(client: httpx.AsyncClient) -> None:
@@ -63,25 +117,61 @@ async def test_english_by_query_or_header(client: httpx.AsyncClient) -> None:
     assert "98天" in zh
 
 
-async def test_ref_goes_into_deep_link_and_qr(client: httpx.AsyncClient) -> None:
+async def test_ref_goes_into_the_chat_link_and_qr(client: httpx.AsyncClient) -> None:
     html = (await client.get("/guide/illness_fever?ref=clinic_07")).text
-    link = "https://t.me/TestTuoyuBot?start=g-illness_fever-clinic_07"
-    assert f'href="{link}"' in html and str(qr_svg(link)) in html
+    link = "http://127.0.0.1:8000/guide/illness_fever/chat?lang=zh&ref=clinic_07"
+    assert str(qr_svg(link)) in html and 'href="/guide/illness_fever/chat?ref=clinic_07&amp;lang=zh"' in html
 
 
 async def test_invalid_ref_is_dropped_on_the_article_page(client: httpx.AsyncClient) -> None:
     response = await client.get("/guide/illness_fever", params={"ref": "bad-ref\"><x"})
     assert response.status_code == 200
-    assert "start=g-illness_fever\"" in response.text and "bad-ref" not in response.text.split("<main>")[1]
+    assert "bad-ref" not in main_of(response.text)
 
 
-async def test_poster_has_large_qr_of_the_web_page(client: httpx.AsyncClient) -> None:
+async def test_poster_has_title_key_points_chat_qr_and_12320(client: httpx.AsyncClient) -> None:
     response = await client.get("/guide/illness_fever/poster?ref=CHC12&lang=zh")
     assert response.status_code == 200
     html = response.text
-    web = "http://127.0.0.1:8000/guide/illness_fever?lang=zh&ref=CHC12"
-    assert str(qr_svg(web, 10)) in html and web.replace("&", "&amp;") in html
-    assert "start=g-illness_fever-CHC12" in html and "/static/print.css" in html
+    chat = "http://127.0.0.1:8000/guide/illness_fever/chat?lang=zh&ref=CHC12"
+    assert str(qr_svg(chat, 10)) in html and chat.replace("&", "&amp;") in html
+    assert "发烧" in main_of(html).split("<h1>", 1)[1].split("</h1>", 1)[0]
+    points = re.findall(r"<li>(.*?)</li>", html.split('id="key-points"', 1)[1].split("</ul>", 1)[0])
+    assert 1 <= len(points) <= 3
+    answer = (await client.get("/guide/illness_fever")).text.split('class="answer"', 1)[1].split("</div>", 1)[0]
+    assert all(f"<li>{p}</li>" in answer or f"<p>{p}</p>" in answer for p in points)  # the article's own words
+    assert '<a class="tel" href="tel:12320">12320</a>' in html and "/static/print.css" in html
+    assert 'id="clinic"' in html and 'class="blank"' in html  # a line to write the clinic's name on
+    assert 'class="poster size-a4"' in html and 'id="size-a5"' in html
+
+
+async def test_poster_prints_the_name_of_its_referral_code(client: httpx.AsyncClient, tuoyu: Tuoyu) -> None:
+    await tuoyu.services["share"].name_ref("CHC12", "七里河区某社区卫生服务中心")
+    html = (await client.get("/guide/illness_fever/poster?ref=CHC12&size=a5")).text
+    clinic = html.split('id="clinic">', 1)[1].split("</p>", 1)[0]
+    assert clinic == "七里河区某社区卫生服务中心"
+    assert 'class="poster size-a5"' in html and 'aria-current="page">A5' in html
+
+
+async def test_poster_rejects_bad_size(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/guide/illness_fever/poster?size=letter")).status_code == 400
+
+
+async def test_chat_link_counts_the_referral_and_opens_the_chat_on_the_article(client: httpx.AsyncClient,
+                                                                              tuoyu: Tuoyu) -> None:
+    response = await client.get("/guide/illness_fever/chat?ref=CHC12&lang=zh")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/chat?article=illness_fever&lang=zh"
+    await client.get("/guide/illness_fever/chat", params={"ref": "bad ref"})
+    assert await tuoyu.services["share"].stats() == [ShareStat("illness_fever", None, "web", 1),
+                                                    ShareStat("illness_fever", "CHC12", "web", 1)]
+    assert (await client.get("/guide/no_such_article/chat")).status_code == 404
+
+
+def test_key_points_are_the_articles_first_bullets_or_paragraphs() -> None:
+    assert key_points(text_blocks("要点：\n- 一\n- 二\n- 三\n- 四\n结尾")) == ["一", "二", "三"]
+    assert key_points(text_blocks("第一段。\n第二段。\n第三段。")) == ["第一段。", "第二段。"]
+    assert key_points(text_blocks("只有一条：\n- 一\n说明")) == ["只有一条：", "说明"]
 
 
 async def test_poster_rejects_bad_ref(client: httpx.AsyncClient) -> None:

@@ -365,5 +365,7 @@
   if (reported && /^[A-Za-z0-9_.-]{1,58}$/.test(reported)) {
     addUser(root.getAttribute("data-report"));
     post({ button: "c:fac:" + reported });
+  } else if (/^[a-z0-9_]{1,40}$/.test(params.get("article") || "")) {  // a poster's QR code: that article
+    post({ button: "a:" + params.get("article") });
   } else if (params.get("q")) { addUser(params.get("q")); post({ text: params.get("q") }); }
 }());

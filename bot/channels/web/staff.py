@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -26,7 +26,8 @@ from complaints.lifecycle import TRANSITIONS, Status
 from complaints.models import AuditLog, Complaint
 from complaints.photos import MEDIA, photo_path
 from complaints.routing import CATEGORIES
-from complaints.views import StaffView, Summary
+from complaints.service import COMPLAINANT, SYSTEM
+from complaints.views import Event, StaffView, Summary
 from storage import attempts
 from storage.attempts import Budget
 
@@ -35,6 +36,13 @@ DEVICE_DAYS = 90
 DEVICE_NAMES = 5
 LOGIN_PER_ADDRESS = Budget(20, 1 / 60)  # any names from one address
 LOGIN_PER_NAME = Budget(10, 1 / 60)  # one name from browsers it never logged in from
+#: Moves that end a parent's case for good: the form asks to confirm them and to say why (checked here, not in JS).
+CONFIRM = (Status.REJECTED.value, Status.RESOLVED.value)
+#: Moves the complaints service refuses without a note.
+NEEDS_REASON = (*CONFIRM, Status.TRANSFERRED.value)
+EMPTY_FORM = {"status": "", "note": "", "transfer_to": "", "confirm": ""}
+#: Event notes that are the system's own words (stars of a rating, the office an overdue case left), not a person's.
+MACHINE_NOTES = ("rate", "escalate")
 CSV_FIELDS = ("tracking", "created_at", "category", "status", "urgent", "overdue", "facility_name", "district",
               "ack_due_at", "resolve_due_at", "supporters")
 
@@ -166,8 +174,41 @@ async def audit_trail(request: Request, tracking: str) -> list[AuditLog]:
         return list((await session.execute(query)).scalars().all())
 
 
-async def case_detail(request: Request, error: str | None = None, status_code: int = 200) -> Response:
-    """GET /staff/cases/{tracking}: details, photos, history, audit, and the status form (view audited)."""
+def history_labels(request: Request, lang: str) -> dict[str, Callable[..., str]]:
+    """Words for the codes of a case's history and audit trail: who (the complainant, the system, or a staff
+    member's name) and what (filed, status change, escalation, a view of the case …)."""
+    catalog = request.app.state.tuoyu.catalog
+
+    def actor(code: str) -> str:
+        return catalog.get(f"web_staff_actor_{code}", lang) if code in (COMPLAINANT, SYSTEM) else code
+
+    def event(e: Event) -> str:
+        return catalog.get(f"web_staff_event_{e.action}", lang, note=e.note)
+
+    def audit(action: str) -> str:
+        return catalog.get(f"web_staff_audit_{action}", lang)
+
+    return {"actor_label": actor, "event_label": event, "audit_label": audit}
+
+
+def refused(fields: Mapping[str, str]) -> str | None:
+    """Why a status form cannot be saved as sent (catalogue key), or None: no status chosen; a rejection or
+    closing without the confirmation box ticked; a rejection, closing or transfer without a reason."""
+    status = fields["status"]
+    if not status:
+        return "staff_error_pick"
+    if status in CONFIRM and fields["confirm"] != "1":
+        return "staff_error_confirm"
+    if status in NEEDS_REASON and not fields["note"].strip():
+        return "staff_error_reason"
+    return None
+
+
+async def case_detail(request: Request, error: str | None = None, status_code: int = 200,
+                      form: Mapping[str, str] | None = None) -> Response:
+    """GET /staff/cases/{tracking}: details, photos, history, audit, and the status form (view audited).
+
+    After a refused change the form comes back as it was sent, with `error` above it."""
     member = await current_staff(request)
     if member is None:
         return _login_redirect(request)
@@ -182,8 +223,10 @@ async def case_detail(request: Request, error: str | None = None, status_code: i
     offices = service_of(request).base_table.offices()
     local = [i for i, stored in enumerate(detail.photos) if photo_path(request.app.state.uploads, stored)]
     return _render(request, "staff_case.html", status_code, member=member, case=detail, error=error,
-                   targets=[s.value for s in TRANSITIONS[current]], offices=offices, local_photos=local,
-                   audit=await audit_trail(request, detail.summary.tracking))
+                   targets=[s.value for s in Status if s in TRANSITIONS[current]], offices=offices, local_photos=local,
+                   audit=await audit_trail(request, detail.summary.tracking), confirm_needed=CONFIRM,
+                   machine_notes=MACHINE_NOTES, sent=form or EMPTY_FORM,
+                   **history_labels(request, request_lang(request)))
 
 
 async def change_status(request: Request) -> Response:
@@ -191,10 +234,13 @@ async def change_status(request: Request) -> Response:
     member = await current_staff(request)
     if member is None:
         return _login_redirect(request)
-    fields = await form_fields(request, ("csrf", "status", "note", "transfer_to"))
+    fields = await form_fields(request, ("csrf", "status", "note", "transfer_to", "confirm"))
     if not csrf_ok(request, fields["csrf"]):
         raise HTTPException(403, "wrong CSRF token")
     tracking = request.path_params["tracking"]
+    if reason := refused(fields):
+        message = request.app.state.tuoyu.catalog.get(f"web_{reason}", request_lang(request))
+        return await case_detail(request, error=message, status_code=400, form=fields)
     try:
         await service_of(request).update(tracking, member.name, fields["status"], fields["note"][:2000],
                                          transfer_to=fields["transfer_to"] or None)
@@ -203,7 +249,7 @@ async def change_status(request: Request) -> Response:
     except Forbidden as exc:
         raise HTTPException(403) from exc
     except (Invalid, InvalidTransition) as exc:
-        return await case_detail(request, error=str(exc), status_code=400)
+        return await case_detail(request, error=str(exc), status_code=400, form=fields)
     return RedirectResponse(f"/staff/cases/{tracking}?lang={request_lang(request)}", status_code=303)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import httpx
@@ -215,3 +216,66 @@ async def test_overdue_cases_come_first(client: httpx.AsyncClient, filed: Filed,
     assert html.index(late.tracking) < html.index(filed.tracking)
     only = (await client.get("/staff?overdue=1")).text
     assert late.tracking in only and filed.tracking not in only
+
+
+def status_options(html: str) -> list[tuple[str, bool]]:
+    """(value, selected) of each option of the status control."""
+    select_html = html.split('id="new-status"', 1)[1].split("</select>", 1)[0]
+    return [(m[0], bool(m[1])) for m in re.findall(r'<option value="([^"]*)" ?(selected)?>', select_html)]
+
+
+async def test_the_status_control_starts_on_please_choose(client: httpx.AsyncClient, filed: Filed) -> None:
+    await login(client)
+    html = (await client.get(f"/staff/cases/{filed.tracking}")).text
+    options = status_options(html)
+    assert options[0] == ("", True) and not any(selected for _, selected in options[1:])
+    assert ">请选择</option>" in html
+    assert [v for v, _ in options[1:]] == ["accepted", "rejected", "transferred"]  # lifecycle order, every time
+    assert 'name="confirm"' in html
+
+
+async def post_status(client: httpx.AsyncClient, tracking: str, **fields: str) -> httpx.Response:
+    token = await csrf_of(client, f"/staff/cases/{tracking}")
+    return await client.post(f"/staff/cases/{tracking}/status", data={"csrf": token, **fields})
+
+
+async def test_reject_and_close_need_confirmation_and_a_reason(client: httpx.AsyncClient, filed: Filed,
+                                                               tuoyu: Tuoyu) -> None:
+    service = tuoyu.services["complaints"]
+    await login(client)
+    response = await post_status(client, filed.tracking, status="", note="")
+    assert response.status_code == 400 and "请先选择新状态" in response.text
+    response = await post_status(client, filed.tracking, status="rejected", note="不属于本部门职责")
+    assert response.status_code == 400 and "请勾选确认" in response.text
+    assert 'id="status-change"' in response.text and "不属于本部门职责</textarea>" in response.text  # form kept
+    assert ("rejected", True) in status_options(response.text)
+    response = await post_status(client, filed.tracking, status="rejected", note="  ", confirm="1")
+    assert response.status_code == 400 and "写明理由" in response.text
+    assert (await service.show(filed.tracking, "wang")).summary.status == "submitted"
+    assert (await post_status(client, filed.tracking, status="accepted")).status_code == 303
+    response = await post_status(client, filed.tracking, status="resolved", note="已整改")
+    assert response.status_code == 400 and "请勾选确认" in response.text
+    response = await post_status(client, filed.tracking, status="resolved", confirm="1")
+    assert response.status_code == 400 and "写明理由" in response.text
+    assert (await service.show(filed.tracking, "wang")).summary.status == "accepted"
+    response = await post_status(client, filed.tracking, status="resolved", note="已现场核查并整改", confirm="1")
+    assert response.status_code == 303
+    assert (await service.show(filed.tracking, "wang")).summary.status == "resolved"
+
+
+async def test_an_english_refusal_is_in_english(client: httpx.AsyncClient, filed: Filed) -> None:
+    await login(client)
+    token = await csrf_of(client, f"/staff/cases/{filed.tracking}?lang=en")
+    response = await client.post(f"/staff/cases/{filed.tracking}/status?lang=en",
+                                 data={"csrf": token, "status": "rejected", "note": "not ours"})
+    assert response.status_code == 400 and "tick the confirmation box" in response.text
+
+
+async def test_staff_pages_have_no_parents_menu_or_emergency_footer(client: httpx.AsyncClient, filed: Filed) -> None:
+    for path in ("/staff/login", "/staff", f"/staff/cases/{filed.tracking}", "/staff/charts"):
+        if path == "/staff":
+            await login(client)
+        html = (await client.get(path)).text
+        assert 'href="/chat' not in html and 'href="/status' not in html, path
+        assert "请立即拨打120" not in html, path
+        assert 'href="/about?lang=zh"' in html, path

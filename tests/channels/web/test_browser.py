@@ -227,7 +227,8 @@ def test_the_sketch_when_the_tiles_fail(browser: object, tiled_server: tuple[str
 def test_facility_page_calls_and_reports_that_facility(phone: object) -> None:
     page = phone
     page.goto("/facility/DEMO-620102-001?lang=zh")
-    assert page.locator("a.tel[href^='tel:']").count() == 1 and "月龄：" in page.locator("article.card").inner_text()
+    card = page.locator("article.card")
+    assert card.locator("a.tel[href^='tel:']").count() == 1 and "月龄：" in card.inner_text()
     assert fits_phone(page)
     shot(page, "facility-page")
     page.locator("a.report").click()

@@ -51,6 +51,7 @@ CALL_110 = [
 # Classes of danger sign, each in several phrasings; the category names the first steps shown.
 CLASSES: dict[str, list[str]] = {
     "choking": [
+        "孩子两岁，刚才吃葡萄突然不会说话了，手抓着脖子",
         "喂饭的时候呛着了，小脸憋得发紫哭不出声",
         "娃啃苹果噎着了，脸憋得通红咳不出来", "宝宝吃小番茄被卡住了", "娃吃面包哽住了", "吃东西的时候卡到了怎么急救",
         "如果孩子吃糖卡住了，大人应该怎么急救", "一岁宝宝吃馒头噎到了会怎么样",
@@ -61,21 +62,27 @@ CLASSES: dict[str, list[str]] = {
         "my baby stopped breathing",
     ],
     "breathing": [
+        "my daughter is breathing really fast and her ribs are pulling in",
         "刚生下来的宝宝哭的时候嘴唇有点紫，会是什么原因", "宝宝嘴唇紫紫的是怎么回事", "娃的嘴巴周围发青",
         "孩子一哭就背过气去，脸都黑了", "娃哭得抽过去了，嘴唇乌紫", "孩子鼻翼一扇一扇的，喘得很厉害",
         "宝宝吸气的时候锁骨那里凹下去", "孩子呼吸很费劲", "哮喘又发作了，喘得说不出话", "my baby's lips look blue",
         "he holds his breath when crying and turns blue", "baby's nostrils flaring and ribs sucking in",
     ],
-    "unconscious": ["刚才宝宝突然不动了，叫他没有反应"],
+    "unconscious": ["刚才宝宝突然不动了，叫他没有反应", "my toddler is very floppy and won't respond"],
     "bleeding": ["孩子鼻血流了半个小时还止不住", "宝宝手指被门夹断了", "摔破了下巴，流了好多血"],
     "serious_injury": ["孩子在小区被电动车撞了", "衣柜倒了压在宝宝身上", "my son was hit by a car"],
     "locked_in": ["钥匙落车里，宝宝被锁在车里了", "my baby is locked in the car"],
+    "anaphylaxis": ["my baby's lips and tongue are swelling after eating peanut butter","孩子吃东西过敏，嗓子发紧说不出话", "孩子被蜂蛰后全身起疙瘩，还说喘不上来"],
+    "severe_illness": ["宝宝哭声很弱，不吃奶，皮肤发花", "宝宝脸色苍白，出冷汗，叫他也不太理",
+                       "baby's soft spot is bulging and he has a fever"],
     "allergy": ["吃了虾以后嘴唇肿了，身上起风团", "宝宝吃了鸡蛋眼皮肿了，全身起红疹子"],
     "convulsion": [
+        "娃刚才眼神发直，叫也不应，持续了一分钟左右",
         "孩子刚才抽搐还翻白眼，是怎么回事", "宝宝手脚一抽一抽的，眼睛往上翻", "娃反白眼身体发僵",
         "小孩突然抽风了", "发烧后抽筋了多久有反应", "my baby's eyes rolled back and she was jerking",
     ],
     "poisoning": [
+        "my toddler drank some dishwasher liquid", "toddler found with an empty bottle of children's paracetamol",
         "孩子误吞异物了怎么办", "宝宝吞了一颗玻璃珠", "一岁半的娃把一整瓶维生素软糖吃了",
         "孩子偷吃了十几粒钙片", "宝宝误服了感冒药", "孩子把妈妈的药吃了", "宝宝吞下一枚硬币会一直留在肚子里吗",
         "孩子误吞了小螺丝多久会拉出来", "娃自己打开药瓶吃了好多片", "孩子吃了半板退烧药", "娃把外婆的降压药丸吃了两颗",
@@ -84,9 +91,12 @@ CLASSES: dict[str, list[str]] = {
         "my toddler swallowed a coin", "she ate a handful of vitamin gummies",
         "he got into the medicine cabinet and took some tablets",
     ],
-    "burn": ["热水壶打翻了，孩子腿上起了好几个大水泡，面积挺大", "宝宝脸上被烫破皮了", "热汤洒了，孩子脖子和下巴起了好几个水泡", "孩子额头烫伤起泡",
+    "burn": ["my son pulled a pot of boiling water onto himself","孩子烫伤了，整个手背都是水泡","热水壶打翻了，孩子腿上起了好几个大水泡，面积挺大", "宝宝脸上被烫破皮了", "热汤洒了，孩子脖子和下巴起了好几个水泡", "孩子额头烫伤起泡",
              "小孩脸被热汤烫了怎么办", "boiling water spilled on her face"],
     "head_injury": [
+        "the baby rolled off the bed onto the floor and hasn't stopped vomiting",
+        "he banged his head and now has clear fluid coming from his nose",
+        "我老公摇晃宝宝太用力了，现在宝宝一直吐，还很困", "托育园老师说孩子从滑梯上掉下来，现在头晕呕吐",
         "toddler fell off the slide and hit head, now throwing up",
         "孩子从沙发上摔下来磕到头，后来吐了", "宝宝撞到额头之后一直没精神想睡觉", "娃后脑勺着地，现在蔫蔫的",
         "she fell off the bed, hit her head and is very sleepy",
@@ -98,11 +108,11 @@ CLASSES: dict[str, list[str]] = {
         "宝宝才50天，发烧了要去医院吗", "my 6-week-old has a fever of 38.4", "newborn with a fever",
     ],
     "infant_unwell": [
+        "新生儿10天，吃奶越来越少，老是睡",
         "新生儿嗜睡，叫也不怎么醒", "宝宝一个多月，这两天没精神不吃奶", "二十多天的宝宝不肯吃奶总是在睡",
         "满月宝宝蔫蔫的", "my 3-week-old is lethargic and not feeding",
     ],
     "fever_listless": [
-        "孩子发烧39度，一直哭闹哄不好", "烧了六天了，眼睛发红，嘴唇也干裂了",
         "孩子发烧一直睡觉，要紧吗", "娃烧到39度，蔫蔫的", "摸着额头滚烫，叫他也不理人",
         "小孩发热精神很差", "宝宝高烧没精神怎么回事",
         "退烧药吃了，还是发烧一直昏昏沉沉", "my toddler has a fever and is very listless",
@@ -113,6 +123,7 @@ CLASSES: dict[str, list[str]] = {
         "my 5-week-old is breathing fast and grunting",
     ],
     "stool_blood": [
+        "my 10 month old won't stop screaming and pulls legs to chest, and there's red jelly in the nappy",
         "三个月宝宝大便里有血丝", "宝宝拉血了", "孩子便血怎么办", "宝宝拉的屎带血是什么原因",
         "宝宝大便像果酱一样", "宝宝臭臭里有血丝", "九个月娃拉肚子还带血", "宝宝拉出来的是黑色柏油样大便",
         "新生儿大便是紫色的",
@@ -142,7 +153,9 @@ CLASSES: dict[str, list[str]] = {
     ],
     "limb_injury": ["宝宝从床上掉下来，胳膊一动就哭", "孩子被门夹了手指，手指弯了", "she fell and won't move her arm",
                     "娃的手被抽屉夹了，骨头看着歪了"],
-    "animal_bite": ["孩子被邻居家的狗咬了腿，伤口挺深的", "宝宝被猫抓到脸了，一直在流血",
+    "needs_doctor": ["孩子发烧39度，一直哭闹哄不好", "烧了六天了，眼睛发红，嘴唇也干裂了",
+                     "宝宝的尿是红色的，还发烧", "孩子一直说肚子疼，右下腹疼得不让碰，还发烧"],
+    "animal_bite": ["my daughter was bitten by a dog on the face","孩子被邻居家的狗咬了腿，伤口挺深的", "宝宝被猫抓到脸了，一直在流血",
                     "our dog bit my toddler on the face"],
     "pregnancy_warning": ["孕36周下身流血了", "羊水破了要马上去医院吗", "怀孕七个月突然头痛眼花",
                           "my waters broke at 35 weeks"],
@@ -151,13 +164,15 @@ CLASSES: dict[str, list[str]] = {
     "groin": ["my baby's testicle looks swollen and very sore", "宝宝的疝气鼓出来揉不回去了，一直哭", "男宝阴囊突然肿起来发紫",
               "his hernia won't go back in and it's hard"],
     "crisis": [
+        "I'm scared I'm going to shake my baby", "I feel like hurting myself since the baby was born",
         "带孩子太累了，我真的不想活了", "产后每天都觉得活着没意思", "我有时候想死，孩子怎么办",
         "单位不给产假，我都想轻生了", "这阵子老是想不开", "有时候觉得我要是死了大家都轻松", "真想一死了之",
         "I don't want to live anymore, the baby won't stop crying",
         "sometimes I want to kill myself", "最近脾气很差，控制不住想打孩子", "I'm afraid I will hurt my baby",
     ],
 }
-DOCTOR_NOW = {"allergy", "limb_injury", "animal_bite", "infant_fever", "infant_unwell", "fever_listless", "infant_breathing",
+DOCTOR_NOW = {"allergy", "limb_injury", "animal_bite", "needs_doctor", "infant_fever", "infant_unwell",
+              "fever_listless", "infant_breathing",
               "stool_blood", "jaundice", "no_urine", "vomiting", "facility_injury", "fetal_movement",
               "pregnancy_warning", "foreign_body", "groin"}
 

@@ -15,8 +15,10 @@ from functools import cache
 from typing import Any
 
 from complaints.errors import ComplaintError
+from complaints.lifecycle import Status
 from complaints.routing import CATEGORIES, DEPARTMENTS, Route, RoutingTable
 
+STATUSES = tuple(s.value for s in Status)
 #: What names the city level itself in --district (no district office).
 CITY_WORDS = ("city", "兰州市", "市级", "lanzhou")
 
@@ -76,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ls = csub.add_parser("list", help="open complaints (of one office with --as)")
     ls.add_argument("--as", dest="actor", default=None, metavar="STAFF")
-    ls.add_argument("--status", default=None)
+    ls.add_argument("--status", default=None, choices=STATUSES)
     ls.add_argument("--all", action="store_true", help="include closed complaints")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=list_complaints)
@@ -91,7 +93,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     up = csub.add_parser("update", help="change a complaint's status (accepted, in_progress, resolved, ...)")
     up.add_argument("tracking")
-    up.add_argument("--status", required=True)
+    up.add_argument("--status", required=True, choices=STATUSES)
     up.add_argument("--note", default="")
     up.add_argument("--to", default=None, help="office or department code, for --status transferred")
     up.add_argument("--as", dest="actor", required=True, metavar="STAFF")
@@ -99,7 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     dv = csub.add_parser("deliver", help="run the notification worker (outbox)")
     dv.add_argument("--once", action="store_true", help="deliver what is due, then exit")
-    dv.add_argument("--interval", type=float, default=5.0)
+    dv.add_argument("--interval", type=_positive, default=5.0, help="seconds between rounds")
     dv.set_defaults(func=deliver)
 
     nt = csub.add_parser("notifications", help="notifications for a chat (e.g. console:…) or everything pending")
@@ -110,8 +112,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     es.set_defaults(func=escalate)
 
     pg = csub.add_parser("purge", help="delete contact data of complaints closed longer than the retention time")
-    pg.add_argument("--days", type=int, default=None, help="default: TUOYU_CONTACT_RETENTION_DAYS")
+    pg.add_argument("--days", type=_days, default=None, help="default: TUOYU_CONTACT_RETENTION_DAYS")
     pg.set_defaults(func=purge)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def _days(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days (0 or more)")
+    return int(text)
 
 
 def _print_json(value: Any) -> None:

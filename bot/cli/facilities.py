@@ -80,7 +80,7 @@ async def run_import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(f"--area: {exc}", 2)
     if not args.file.is_file():
-        return _fail(f"no such file: {args.file}")
+        return _fail(f"{'not a file' if args.file.exists() else 'no such file'}: {args.file}")
     try:
         with Progress(label="checking", unit="rows") as progress:
             parsed = read_file(args.file, args.format, args.crs, area, progress=progress)

@@ -85,6 +85,22 @@ def run_loop(main: Coroutine[Any, Any, int]) -> int:
     return uvloop.run(main)
 
 
+def check_address(host: str, port: int) -> None:
+    """Fail with one line before the slow start-up when the address cannot be listened on (a port in use, a host
+    name that does not resolve): uvicorn would otherwise log an error after the start-up and exit with status 3."""
+    from bot.cli import CommandError
+
+    where = origin(host, port).removeprefix("http://")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:  # socket.gaierror included
+        raise CommandError(f"cannot listen on {where}: {exc.strerror or exc}") from exc
+
+
 def settle_heap() -> None:
     """Move what start-up built (the knowledge index, catalogs, tables: ~300,000 objects) out of the garbage
     collector's sight. They live as long as the process, yet every full collection walked them all, stopping
@@ -102,7 +118,9 @@ async def serve(host: str, port: int, limits: Limits | None = None) -> int:
 
     from bot.bootstrap import running
     from bot.channels.web.app import create_app
+    from bot.cli import CommandError
 
+    check_address(host, port)
     async with running(with_public_url(Settings.from_env(), host, port)) as tuoyu:
         print(f"Tuoyu web app on {origin(host, port)}/", file=sys.stdout, flush=True)
         if tuoyu.settings.webhook_url:  # imported only now: the web app runs without Telegram configured
@@ -118,5 +136,8 @@ async def serve(host: str, port: int, limits: Limits | None = None) -> int:
         config = uvicorn.Config(create_app(tuoyu, limits), host=host, port=port, log_level="warning",
                                 access_log=False, lifespan="on", server_header=False, timeout_graceful_shutdown=5)
         settle_heap()
-        await uvicorn.Server(config).serve()
+        try:
+            await uvicorn.Server(config).serve()
+        except SystemExit as exc:  # uvicorn's exit on a failed start, after logging why
+            raise CommandError(f"the web server did not start on {origin(host, port)} (see the error above)") from exc
     return 0

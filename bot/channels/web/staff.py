@@ -193,14 +193,17 @@ def history_labels(request: Request, lang: str) -> dict[str, Callable[..., str]]
 
 def refused(fields: Mapping[str, str]) -> str | None:
     """Why a status form cannot be saved as sent (catalogue key), or None: no status chosen; a rejection or
-    closing without the confirmation box ticked; a rejection, closing or transfer without a reason."""
+    closing without the confirmation box ticked; a rejection, closing or transfer without a reason; a transfer
+    without the office to transfer to."""
     status = fields["status"]
-    if not status:
+    if status not in {s.value for s in Status}:
         return "staff_error_pick"
     if status in CONFIRM and fields["confirm"] != "1":
         return "staff_error_confirm"
     if status in NEEDS_REASON and not fields["note"].strip():
         return "staff_error_reason"
+    if status == Status.TRANSFERRED.value and not fields["transfer_to"]:
+        return "staff_error_transfer_to"
     return None
 
 
@@ -248,7 +251,10 @@ async def change_status(request: Request) -> Response:
         raise HTTPException(404) from exc
     except Forbidden as exc:
         raise HTTPException(403) from exc
-    except (Invalid, InvalidTransition) as exc:
+    except InvalidTransition:  # the case moved on since the form was loaded (another colleague, the complainant)
+        message = request.app.state.tuoyu.catalog.get("web_staff_error_transition", request_lang(request))
+        return await case_detail(request, error=message, status_code=400, form=fields)
+    except Invalid as exc:
         return await case_detail(request, error=str(exc), status_code=400, form=fields)
     return RedirectResponse(f"/staff/cases/{tracking}?lang={request_lang(request)}", status_code=303)
 

@@ -279,3 +279,15 @@ async def test_staff_pages_have_no_parents_menu_or_emergency_footer(client: http
         assert 'href="/chat' not in html and 'href="/status' not in html, path
         assert "请立即拨打120" not in html, path
         assert 'href="/about?lang=zh"' in html, path
+
+
+async def test_a_transfer_needs_an_office_and_a_stale_form_is_explained(client: httpx.AsyncClient, filed: Filed,
+                                                                         tuoyu: Tuoyu) -> None:
+    await login(client)
+    response = await post_status(client, filed.tracking, status="transferred", note="属于市场监管")
+    assert response.status_code == 400 and "选择承办单位" in response.text
+    response = await post_status(client, filed.tracking, status="bogus")
+    assert response.status_code == 400 and "请先选择新状态" in response.text
+    await tuoyu.services["complaints"].update(filed.tracking, "wang", "accepted")  # a colleague, meanwhile
+    response = await post_status(client, filed.tracking, status="accepted")
+    assert response.status_code == 400 and "状态已经变了" in response.text

@@ -15,13 +15,11 @@ from starlette.routing import Route
 from bot.channels.web.errors import language
 from bot.channels.web.maps import add_maps
 from bot.channels.web.security import TokenBucket, client_ip, csrf_ok, text_ok
-from bot.cli.ask import reply_object
 from bot.engine.types import Inbound, InboundKind, Reply
-from bot.flows.complaint import takes_photo
-from bot.i18n import normalize_lang
+from bot.port import ChannelPort, Outcome, public_reply
 from complaints.lifecycle import local
 from complaints.outbox import delivered_to
-from complaints.photos import PhotoRejected, sniff, store
+from complaints.photos import PhotoRejected, sniff
 
 SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: `$` would let a trailing newline through
 BUTTON = re.compile(r"[A-Za-z0-9:_.-]{1,64}")
@@ -56,7 +54,7 @@ def chat_payload(replies: list[Reply]) -> dict[str, Any]:
     Each reply is `Reply.to_dict()` once written by `json_response`: copied one level here (add_maps adds
     keys), its buttons and sources left for the encoder, since `asdict`'s deep copy cost more than the rest.
     """
-    return {**reply_object(replies), "replies": [dict(vars(r)) for r in replies],
+    return {**public_reply(replies), "replies": [dict(vars(r)) for r in replies],
             "request_location": any(r.request_location for r in replies)}
 
 
@@ -68,8 +66,8 @@ def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
     if not isinstance(session, str) or not SESSION.fullmatch(session):
         raise BadRequest("session must match [A-Za-z0-9_-]{8,64}")
     lang = body.get("lang")
-    if lang is not None and lang not in ("zh", "en"):
-        raise BadRequest("lang must be zh or en")
+    if lang is not None and lang not in ChannelPort.langs:
+        raise BadRequest(f"lang must be {' or '.join(ChannelPort.langs)}")
     common: dict[str, Any] = {"channel": "web", "lang_hint": lang}
     if "button" in body:
         data = body["button"]
@@ -99,20 +97,13 @@ def _coordinates(raw: object) -> tuple[float, float]:
     return lat, lon
 
 
-async def _process(request: Request, session: str, inbound: Inbound, lang: str | None) -> list[Reply]:
-    conversations = request.app.state.tuoyu.conversations
-    chat_key = f"web:{session}"
-    if lang is not None and (await conversations.load(chat_key)).lang != lang:
-        await conversations.process(chat_key, Inbound.message(f"/lang {lang}", channel="web"))
-    return await conversations.process(chat_key, inbound)
 
 
 def throttled(request: Request, bucket: TokenBucket, key: str, lang: str | None,
               message_key: str = "web_chat_throttled") -> Response:
     """429 with a polite "slow down" in the chat's language and when to try again."""
     wait = max(1, math.ceil(bucket.wait_s(key)))
-    catalog = request.app.state.tuoyu.catalog
-    message = catalog.get(message_key, normalize_lang(lang or language(request.scope)))
+    message = request.app.state.port.t(message_key, lang or language(request.scope))
     response = json_response({"error": message, "retry_after": wait}, 429)
     response.headers["retry-after"] = str(wait)
     return response
@@ -146,8 +137,13 @@ async def api_chat(request: Request) -> Response:
         return error(400, str(exc) if isinstance(exc, BadRequest) else "malformed JSON")
     if not request.app.state.chat_limit.allow(session):
         return throttled(request, request.app.state.chat_limit, session, lang)
-    payload = chat_payload(await _process(request, session, inbound, lang))
-    await add_maps(request, f"web:{session}", payload)
+    port: ChannelPort = request.app.state.port
+    if inbound.kind is InboundKind.COMMAND and inbound.text == "start" and inbound.args:  # /chat?start=g-…
+        outcome = await port.open_guide(f"web:{session}", inbound.args, channel="web", lang_hint=lang, lang=lang)
+    else:
+        outcome = await port.process(f"web:{session}", inbound, lang=lang)  # the page's language, pinned
+    payload = chat_payload(outcome.replies)
+    add_maps(request, outcome.lang, payload)
     return json_response(payload)
 
 
@@ -158,7 +154,7 @@ async def api_photo(request: Request) -> Response:
         return throttled(request, request.app.state.upload_limit, ip, None, "web_upload_throttled")
     if not csrf_ok(request, request.headers.get("x-csrf-token")):
         return error(403, "missing or wrong CSRF token")
-    limit, stored = request.app.state.limits.upload_bytes, None
+    limit = request.app.state.limits.upload_bytes
     try:
         async with request.form(max_files=1, max_fields=4) as form:
             session, photo = form.get("session"), form.get("photo")
@@ -170,15 +166,21 @@ async def api_photo(request: Request) -> Response:
             if len(data) > limit:
                 raise PhotoRejected(f"photo larger than {limit // (1024 * 1024)} MB", 413)
             sniff(data)
-            if takes_photo(await request.app.state.tuoyu.conversations.load(f"web:{session}")):
-                stored = await store(data, request.app.state.uploads, limit)  # decoded in a worker thread
     except PhotoRejected as exc:
         return error(exc.status, str(exc))
     except ValueError:  # multipart parse errors
         return error(400, "malformed multipart body")
-    # Outside the photo step the flow answers without a file: nothing is kept that no complaint refers to.
-    inbound = Inbound(InboundKind.PHOTO, attachment=stored, channel="web")
-    return json_response(chat_payload(await _process(request, session, inbound, None)))
+
+    async def fetch() -> bytes:
+        return data
+
+    # Stored (decoded in a worker thread) only at a complaint's photo step: nothing is kept that no complaint
+    # refers to; a picture that does not decode is refused with its reason.
+    try:
+        outcome: Outcome = await request.app.state.port.photo(f"web:{session}", fetch, channel="web", limit=limit)
+    except PhotoRejected as exc:
+        return error(exc.status, str(exc))
+    return json_response(chat_payload(outcome.replies))
 
 
 async def api_notices(request: Request) -> Response:
@@ -193,7 +195,7 @@ async def api_notices(request: Request) -> Response:
     session = body.get("session") if isinstance(body, dict) else None
     if not isinstance(session, str) or not SESSION.fullmatch(session):
         return error(400, "session must match [A-Za-z0-9_-]{8,64}")
-    rows = await delivered_to(request.app.state.tuoyu.db, f"web:{session}")
+    rows = await delivered_to(request.app.state.services.db, f"web:{session}")
     return json_response({"notices": [{"id": r.id, "text": r.text, "at": local(r.sent_at or r.created_at)}
                                       for r in rows]})
 

@@ -6,30 +6,30 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from bot.bootstrap import Tuoyu
+from bot.port import ChannelContext
+from bot.settings import Settings
 from complaints.photos import folder
 from complaints.worker import run_worker
 
 
-def runs_outbox(tuoyu: Tuoyu) -> bool:
+def runs_outbox(settings: Settings) -> bool:
     """The web server delivers notifications unless a separate `tuoyu telegram` poller (which can reach
     Telegram chats) does: with a token and no webhook URL, this process has no way to send to Telegram."""
-    settings = tuoyu.settings
     return not (settings.telegram_enabled and not settings.webhook_url)
 
 
 @contextlib.asynccontextmanager
-async def background(tuoyu: Tuoyu) -> AsyncIterator[None]:
+async def background(channel: ChannelContext) -> AsyncIterator[None]:
     """Run the jobs runner (delivery only when `runs_outbox`) for as long as the context is open."""
-    complaints = tuoyu.services.get("complaints")
-    if complaints is None:
+    services, settings = channel.services, channel.settings
+    if services.complaints is None:
         yield
         return
     stop = asyncio.Event()
-    deliverer = tuoyu.services.get("outbox") if runs_outbox(tuoyu) else None
-    task = asyncio.create_task(run_worker(complaints, deliverer, stop,
-                                          retention_days=tuoyu.settings.contact_retention_days,
-                                          uploads=folder(tuoyu.settings.data_dir)))
+    deliverer = services.outbox if runs_outbox(settings) else None
+    task = asyncio.create_task(run_worker(services.complaints, deliverer, stop,
+                                          retention_days=settings.contact_retention_days,
+                                          uploads=folder(settings.data_dir)))
     try:
         yield
     finally:

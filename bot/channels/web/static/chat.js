@@ -365,5 +365,7 @@
   if (reported && /^[A-Za-z0-9_.-]{1,58}$/.test(reported)) {
     addUser(root.getAttribute("data-report"));
     post({ button: "c:fac:" + reported });
+  } else if (/^g-[a-z0-9_]{1,40}(-[A-Za-z0-9_]{1,16})?$/.test(params.get("start") || "")) {
+    post({ text: "/start " + params.get("start") });  // a shared guidance link: counted, then the article
   } else if (params.get("q")) { addUser(params.get("q")); post({ text: params.get("q") }); }
 }());

@@ -162,7 +162,6 @@ class ChannelPort:
         return public_reply(replies)
 
 
-
 @dataclass(frozen=True)
 class ChannelContext:
     """What a channel adapter is handed at start-up: the port, the settings, and the typed services a channel

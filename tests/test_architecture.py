@@ -112,12 +112,6 @@ def test_only_channels_and_the_cli_import_the_web_framework() -> None:
     assert offenders(lambda m: not within(m, ("bot.channels", "bot.cli")), ["starlette", "uvicorn"]) == []
 
 
-def test_channels_do_not_import_each_other() -> None:
-    units = {component(m) for m in graph() if within(m, ("bot.channels",)) and m.count(".") >= 2}
-    for unit in units:
-        assert offenders([unit], units - {unit}) == [], unit
-
-
 def test_no_channel_cli_or_root_sits_on_an_import_cycle() -> None:
     """bot.channels.web once imported the reply object from bot.cli while bot.cli served the web app: channels,
     the CLI and the composition root depend on the rest, and nothing they reach depends back on them."""

@@ -308,3 +308,11 @@ def test_complaint_filed_handled_and_tracked(phone: object, browser: object, ser
     shot(page, "chat-notice")
     page.reload()
     assert page.locator("#log li.notice.office").count() == 1, "a notice already shown is not added twice"
+
+
+def test_a_shared_guidance_link_opens_the_article_in_the_chat(phone: object) -> None:
+    """/chat?start=g-<article>-<ref> (a health worker's link for the web chat): chat.js posts it as `/start …`."""
+    page = phone
+    page.goto(f"/chat?start=g-{ARTICLE}-clinic7")
+    wait_for_bot(page, 1)  # after the greeting
+    assert "70" in last_bot_text(page)  # the article's answer (water not below 70 °C)

@@ -98,6 +98,11 @@ def test_adapters_never_import_the_composition_root_or_the_cli() -> None:
     assert offenders(["bot.channels"], ["bot.bootstrap", "bot.cli", "bot.__main__"]) == []
 
 
+def test_adapters_read_through_services_not_other_packages_tables() -> None:
+    """Pages show what a domain service returns as plain data; they query no other package's ORM tables."""
+    assert offenders(["bot.channels"], [f"{p}.models" for p in DOMAIN]) == []
+
+
 def test_engine_and_flows_never_import_channels_root_or_cli() -> None:
     assert offenders(["bot.engine", "bot.flows"], ["bot.channels", "bot.bootstrap", "bot.cli", "telegram",
                                                    "starlette", "wechatpy"]) == []

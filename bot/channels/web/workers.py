@@ -1,4 +1,5 @@
-"""Background jobs the web server runs while it is up: the one jobs runner of complaints/worker.py."""
+"""Background jobs the web server runs while it is up: the one jobs runner of complaints/worker.py, plus the
+retention of the web chat's history (kept no longer than complainants' contact data)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from bot.bootstrap import Tuoyu
+from bot.channels.web import history
 from complaints.photos import folder
-from complaints.worker import run_worker
+from complaints.worker import HOUSEKEEPING_EVERY_S, Job, run_jobs, standard_jobs
 
 
 def runs_outbox(tuoyu: Tuoyu) -> bool:
@@ -21,15 +23,18 @@ def runs_outbox(tuoyu: Tuoyu) -> bool:
 @contextlib.asynccontextmanager
 async def background(tuoyu: Tuoyu) -> AsyncIterator[None]:
     """Run the jobs runner (delivery only when `runs_outbox`) for as long as the context is open."""
+    days = tuoyu.settings.contact_retention_days
+
+    async def prune_history() -> None:
+        await history.delete_older_than(tuoyu.db, days)
+
+    jobs = [Job("chat_history", prune_history, HOUSEKEEPING_EVERY_S)]
     complaints = tuoyu.services.get("complaints")
-    if complaints is None:
-        yield
-        return
+    if complaints is not None:
+        deliverer = tuoyu.services.get("outbox") if runs_outbox(tuoyu) else None
+        jobs += standard_jobs(complaints, deliverer, retention_days=days, uploads=folder(tuoyu.settings.data_dir))
     stop = asyncio.Event()
-    deliverer = tuoyu.services.get("outbox") if runs_outbox(tuoyu) else None
-    task = asyncio.create_task(run_worker(complaints, deliverer, stop,
-                                          retention_days=tuoyu.settings.contact_retention_days,
-                                          uploads=folder(tuoyu.settings.data_dir)))
+    task = asyncio.create_task(run_jobs(jobs, stop))
     try:
         yield
     finally:

@@ -99,7 +99,7 @@ def wait_for_bot(page: object, count: int) -> None:
 def ask(page: object, text: str) -> None:
     count = page.locator("#log li.msg.bot").count()  # type: ignore[attr-defined]
     page.fill("#text", text)  # type: ignore[attr-defined]
-    page.locator("#ask button").click()  # type: ignore[attr-defined]
+    page.locator("#ask button[type=submit]").click()  # type: ignore[attr-defined]
     wait_for_bot(page, count)
 
 

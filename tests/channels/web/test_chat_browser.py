@@ -154,7 +154,7 @@ def test_history_is_shown_after_a_reload_and_only_to_its_session(browser: Any, s
     with phone_context(browser, server) as other:  # another phone: another session, nothing of the first
         page = other.new_page()
         page.goto("/chat")
-        page.wait_for_load_state("networkidle")
+        assert page.locator("#chat[data-restored]").get_attribute("data-restored") == "0"
         assert page.locator("#log li.msg.user").count() == 0
         assert "产假" not in page.locator("#log").inner_text()
 

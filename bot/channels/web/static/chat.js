@@ -331,6 +331,7 @@
         if (i === 0) { anchor = item; }
       });
     });
+    root.setAttribute("data-restored", String(items.length));  // for people's tools and tests: history is in
     if (busy || !anchor) { return; }  // a question sent meanwhile brings its own reply into view
     setFlow(kept.flow || null);
     anchor.scrollIntoView({ block: "start" });

@@ -76,6 +76,14 @@ def _words(request: Request) -> Words:
     return words
 
 
+def _recorder(request: Request) -> history.Recorder:
+    """The app's history writer (one per app: it batches the exchanges of every chat)."""
+    recorder = getattr(request.app.state, "chat_history", None)
+    if recorder is None:
+        recorder = request.app.state.chat_history = history.Recorder(request.app.state.tuoyu.db)
+    return recorder
+
+
 def _pin_prefixes(request: Request) -> list[str]:
     """What precedes the PIN in a filed complaint's reply, in each language ("查询码：", "PIN: ")."""
     prefixes = getattr(request.app.state, "chat_pin_prefixes", None)
@@ -199,8 +207,8 @@ async def _remember(request: Request, session: str, sent: str | None, typed: str
     payload["flow"] = state.flow
     secrets = history.secrets_in(typed, state.data)
     entry = {"sent": history.user_entry(sent) if sent else None, "flow": state.flow,
-             "replies": [history.reply_entry(r, secrets, _pin_prefixes(request)) for r in payload["replies"]]}
-    await history.append(request.app.state.tuoyu.db, chat_key, entry)
+             "replies": history.reply_entries(payload["replies"], secrets, _pin_prefixes(request))}
+    _recorder(request).append(chat_key, entry)
 
 
 async def api_photo(request: Request) -> Response:
@@ -263,7 +271,13 @@ async def api_history(request: Request) -> Response:
         return error(400, "session must match [A-Za-z0-9_-]{8,64}")
     chat_key = f"web:{session}"
     tuoyu = request.app.state.tuoyu
+    await _recorder(request).flushed()  # this process's own latest exchanges first
     exchanges = await history.recent(tuoyu.db, chat_key)
+    words = _words(request)
+    for exchange in exchanges:
+        for reply in exchange.get("replies") or []:
+            kind, text = str(reply.get("kind", "")), str(reply.get("text", ""))
+            reply["blocks"] = blocks(Reply(kind=kind, text=text, article=reply.get("article")), words)
     flow = (await tuoyu.conversations.load(chat_key)).flow if exchanges else None
     return json_response({"exchanges": exchanges, "flow": flow})
 

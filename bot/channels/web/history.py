@@ -11,8 +11,11 @@ clears).
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import re
-from collections.abc import Callable
+from collections import OrderedDict
 from dataclasses import is_dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,8 +27,11 @@ from complaints.privacy import NUMBER, mask_numbers
 from storage.base import Base, JSONType, utcnow
 from storage.database import Database
 
+log = logging.getLogger(__name__)
 KEEP = 40  # exchanges (a message and its replies): about 80 messages
 HIDDEN = "••••••"
+#: The fields of a reply the page needs to draw it again.
+KEPT = ("kind", "text", "buttons", "article", "data", "street_map", "map_anchor")
 _STATUS_PIN = re.compile(r"(/status\s+\S+\s+)\S+", re.IGNORECASE)
 
 
@@ -51,9 +57,10 @@ _RECENT = (select(EXCHANGE.c.at, EXCHANGE.c.entry).where(EXCHANGE.c.chat_key == 
            .order_by(EXCHANGE.c.id.desc()).limit(KEEP))
 
 
-def _append(conn: Connection, chat_key: str, entry: dict[str, Any]) -> None:
-    conn.execute(_INSERT, {"chat_key": chat_key, "at": utcnow(), "entry": entry})
-    conn.execute(_TRIM, {"key": chat_key})
+def _write(conn: Connection, rows: list[dict[str, Any]], trim: set[str]) -> None:
+    conn.execute(_INSERT, rows)
+    for chat_key in trim:
+        conn.execute(_TRIM, {"key": chat_key})
 
 
 def _recent(conn: Connection, chat_key: str) -> list[dict[str, Any]]:
@@ -61,9 +68,52 @@ def _recent(conn: Connection, chat_key: str) -> list[dict[str, Any]]:
     return [{**row.entry, "at": row.at.isoformat()} for row in reversed(rows)]
 
 
-async def append(db: Database, chat_key: str, entry: dict[str, Any]) -> None:
-    """Keep one exchange and drop the chat's exchanges beyond the last `KEEP` (one transaction)."""
-    await db.unit(_append, chat_key, entry)
+class Recorder:
+    """Keeps exchanges, written behind the reply: one task writes whatever is queued in one transaction, so under
+    load many exchanges share a commit instead of each message paying for a second one after its state's.
+
+    Each chat is trimmed to `KEEP` every `trim_every` exchanges this process writes for it, so a chat holds at
+    most `KEEP + trim_every - 1` rows per process between trims; reads return the last `KEEP`.
+    A failed write is logged and dropped: the history is a convenience, never worth failing a reply for.
+    """
+
+    def __init__(self, db: Database, trim_every: int = 8, remember: int = 4096) -> None:
+        self.db, self.trim_every, self.remember = db, trim_every, remember
+        self._queue: list[dict[str, Any]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._counts: OrderedDict[str, int] = OrderedDict()
+
+    def append(self, chat_key: str, entry: dict[str, Any]) -> None:
+        """Queue one exchange; the writer task starts if it is not running."""
+        self._queue.append({"chat_key": chat_key, "at": utcnow(), "entry": entry})
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+
+    async def flushed(self) -> None:
+        """Wait until every exchange queued so far is written (a reader in this process then sees them)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def _write(self) -> None:
+        while self._queue:
+            rows, self._queue = self._queue, []
+            try:
+                await self.db.unit(_write, rows, self._due(rows))
+            except Exception:  # the database is down or busy: these exchanges are not kept
+                log.warning("web chat history: %d exchanges not kept", len(rows), exc_info=True)
+
+    def _due(self, rows: list[dict[str, Any]]) -> set[str]:
+        """The chats to trim now: each one's every `trim_every`-th exchange written here."""
+        due = set()
+        for row in rows:
+            key = row["chat_key"]
+            count = self._counts.pop(key, 0) + 1
+            self._counts[key] = count  # most recent last; the oldest forgotten beyond `remember`
+            if count % self.trim_every == 0 or count == 1:
+                due.add(key)
+        while len(self._counts) > self.remember:
+            self._counts.popitem(last=False)
+        return due
 
 
 async def recent(db: Database, chat_key: str) -> list[dict[str, Any]]:
@@ -77,12 +127,6 @@ async def delete_older_than(db: Database, days: int) -> int:
     async with db.session() as s:
         result = await s.execute(delete(ChatExchange).where(ChatExchange.at < cutoff))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def forget(db: Database, chat_key: str) -> None:
-    """Delete a chat's exchanges."""
-    async with db.session() as s:
-        await s.execute(delete(ChatExchange).where(ChatExchange.chat_key == chat_key))
 
 
 def secrets_in(*texts: object) -> set[str]:
@@ -103,29 +147,24 @@ def user_entry(text: str) -> str:
     return mask_numbers(_STATUS_PIN.sub(lambda m: m.group(1) + HIDDEN, text))
 
 
-def reply_entry(reply: dict[str, Any], secrets: set[str], pin_prefixes: list[str]) -> dict[str, Any]:
-    """A reply as kept, in plain JSON: without its server-drawn map (large; the cards stay), the parent's own
-    numbers masked and the PIN of a just-filed complaint hidden, wherever they appear (text, blocks, buttons)."""
-    pins = [re.compile(re.escape(prefix) + r"\s*\d+") for prefix in pin_prefixes]
+def reply_entries(replies: list[dict[str, Any]], secrets: set[str], pin_prefixes: list[str]) -> list[dict[str, Any]]:
+    """The replies as kept, in plain JSON: only what the page draws again (`KEPT`: no server-drawn map, no full
+    source list; blocks are derived from the text when read), the parent's own numbers masked and the PIN of a
+    just-filed complaint hidden, wherever they appear (text, buttons, cards).
 
-    def clean(text: str) -> str:
-        for secret in secrets:
-            text = text.replace(secret, mask_numbers(secret))
-        for prefix, pin in zip(pin_prefixes, pins, strict=True):
-            text = pin.sub(prefix + HIDDEN, text)
-        return text
+    Cleaned as JSON text (the numbers and the PIN's lead-in need no escaping), one pass of C code per exchange.
+    """
+    text = json.dumps([{k: r[k] for k in KEPT if k in r} for r in replies], ensure_ascii=False, default=_plain)
+    for secret in secrets:
+        text = text.replace(secret, mask_numbers(secret))
+    for prefix in pin_prefixes:
+        if prefix in text:
+            text = re.sub(re.escape(prefix) + r"\s*\d+", prefix + HIDDEN, text)
+    return list(json.loads(text))
 
-    return {k: _plain(v, clean) for k, v in reply.items() if k != "map_svg"}
 
-
-def _plain(value: Any, clean: Callable[[str], str]) -> Any:
-    """JSON data with every string cleaned; dataclasses (buttons, sources) as their fields."""
-    if isinstance(value, str):
-        return clean(value)
+def _plain(value: object) -> object:
+    """json.dumps' fallback: a dataclass (buttons, sources) as its fields, anything else as text."""
     if is_dataclass(value) and not isinstance(value, type):
-        value = vars(value)
-    if isinstance(value, dict):
-        return {k: _plain(v, clean) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v, clean) for v in value]
-    return value if value is None or isinstance(value, bool | int | float) else str(value)
+        return vars(value)
+    return str(value)

@@ -52,23 +52,52 @@ async def test_history_is_per_session(client: httpx.AsyncClient) -> None:
     assert [x["sent"] for x in (await kept(client))["exchanges"]] == ["宝宝发烧怎么办"]  # type: ignore[index]
 
 
+async def rows_of(database: Database, key: str) -> int:
+    async with database.session() as s:
+        return int((await s.execute(select(func.count()).select_from(ChatExchange)
+                                    .where(ChatExchange.chat_key == key))).scalar_one())
+
+
 async def test_history_keeps_the_last_exchanges_only(database: Database) -> None:
     key = "web:boundedhistory"
+    recorder = history.Recorder(database, trim_every=1)
     for n in range(history.KEEP + 7):
-        await history.append(database, key, {"sent": f"问题{n}", "replies": []})
-    await history.append(database, "web:neighbour1", {"sent": "别人的", "replies": []})
+        recorder.append(key, {"sent": f"问题{n}", "replies": []})
+        if n % 5 == 0:
+            await recorder.flushed()  # some alone, some in batches
+    recorder.append("web:neighbour1", {"sent": "别人的", "replies": []})
+    await recorder.flushed()
     recent = await history.recent(database, key)
     assert [x["sent"] for x in recent] == [f"问题{n}" for n in range(7, history.KEEP + 7)]
-    async with database.session() as s:
-        rows = (await s.execute(select(func.count()).select_from(ChatExchange)
-                                .where(ChatExchange.chat_key == key))).scalar_one()
-    assert rows == history.KEEP  # trimmed in the table, not only in the answer
+    assert await rows_of(database, key) == history.KEEP  # trimmed in the table, not only in the answer
     assert [x["sent"] for x in await history.recent(database, "web:neighbour1")] == ["别人的"]
 
 
+async def test_trimming_every_few_exchanges_keeps_the_table_bounded(database: Database) -> None:
+    recorder = history.Recorder(database, trim_every=8)
+    for n in range(3 * history.KEEP):
+        recorder.append("web:chattychat", {"sent": str(n), "replies": []})
+        await recorder.flushed()
+        assert await rows_of(database, "web:chattychat") < history.KEEP + 8
+    assert len(await history.recent(database, "web:chattychat")) == history.KEEP
+
+
+async def test_a_failed_write_loses_only_those_exchanges(database: Database) -> None:
+    recorder = history.Recorder(database)
+    recorder.append("web:fine00002", {"sent": "same batch", "replies": []})
+    recorder.append("web:fine00001", {"sent": "ok", "replies": [{"text": object()}]})  # not JSON: the batch fails
+    await recorder.flushed()
+    recorder.append("web:fine00001", {"sent": "later", "replies": []})
+    await recorder.flushed()
+    assert [x["sent"] for x in await history.recent(database, "web:fine00001")] == ["later"]
+    assert await history.recent(database, "web:fine00002") == []
+
+
 async def test_old_exchanges_go_with_the_contact_retention(database: Database) -> None:
-    await history.append(database, "web:oldchat0001", {"sent": "很久以前", "replies": []})
-    await history.append(database, "web:newchat0001", {"sent": "刚才", "replies": []})
+    recorder = history.Recorder(database)
+    recorder.append("web:oldchat0001", {"sent": "很久以前", "replies": []})
+    recorder.append("web:newchat0001", {"sent": "刚才", "replies": []})
+    await recorder.flushed()
     async with database.session() as s:
         await s.execute(update(ChatExchange).where(ChatExchange.chat_key == "web:oldchat0001")
                         .values(at=utcnow() - timedelta(days=181)))

@@ -228,3 +228,14 @@ def test_voice_input_only_where_the_browser_offers_it(browser: Any, server: str)
         page.wait_for_load_state("load")
         offered = page.evaluate("Boolean(window.SpeechRecognition || window.webkitSpeechRecognition)")
         assert page.locator("#voice").is_visible() == offered
+
+
+def test_hotlines_in_any_reply_are_tel_links_and_other_numbers_are_not(phone: Any) -> None:
+    page = phone
+    page.goto("/chat")
+    reply = ask(page, "今天天气怎么样")  # out of scope: the reply names the 12345 hotline
+    assert [a.get_attribute("href") for a in reply.locator("a.tel").all()] == ["tel:12345"]
+    assert "0–3岁" in reply.inner_text()  # ages and dates stay text
+    answer = ask(page, "产假有多少天")  # days, a decree's number and a review date beside two hotlines
+    assert "98天" in answer.inner_text() and "619号" in answer.inner_text()
+    assert [a.get_attribute("href") for a in answer.locator("a.tel").all()] == ["tel:12333", "tel:12345"]

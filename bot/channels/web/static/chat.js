@@ -56,9 +56,10 @@
 
   function scrollDown() { window.scrollTo(0, document.body.scrollHeight); }
 
-  // Hotlines and phone numbers in a reply become tel: links. Short hotlines only where they stand alone (not
+  // Hotlines (120, 110, 12320 health, 12333 labour, 12345 city, 12356 mental health) and phone numbers in a
+  // reply become tel: links. Short hotlines only where they stand alone (not
   // "120天" or part of a longer number); office lines with their area code, and mobiles.
-  var PHONE = /(^|[^0-9A-Za-z.\-])(0\d{2,3}-?\d{7,8}|1[3-9]\d{9}|12320|12345|12356|120|110)(?![0-9天元个次分秒%％℃度岁年月日周小时毫克升米斤])/g;
+  var PHONE = /(^|[^0-9A-Za-z.\-])(0\d{2,3}-?\d{7,8}|1[3-9]\d{9}|12320|12333|12345|12356|120|110)(?![0-9天元个次分秒%％℃度岁年月日周小时毫克升米斤])/g;
 
   function linked(text) {
     var out = document.createDocumentFragment();

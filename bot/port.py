@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +37,13 @@ class PhotoUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one inbound action produced: the replies, the chat's language and the flow it is in afterwards."""
+    """What one inbound action produced: the replies, the chat's language, the flow it is in afterwards and what
+    that flow has collected so far (a channel keeps the parent's own numbers out of what it stores)."""
 
     replies: list[Reply]
     lang: str
     flow: str | None
+    collected: dict[str, Any] = field(default_factory=dict)
 
 
 def public_reply(replies: Sequence[Reply]) -> dict[str, Any]:
@@ -95,7 +97,7 @@ class ChannelPort:
         channel's explicit choice, such as the web page's language switch)."""
         pinned = normalize_lang(lang) if lang else None
         replies, state = await self._conversations.process_with_state(chat_key, inbound, lang=pinned)
-        return Outcome(replies, state.lang, state.flow)
+        return Outcome(replies, state.lang, state.flow, dict(state.data))
 
     async def language(self, chat_key: str) -> str:
         """The chat's language as last saved (zh for a chat never seen)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import segno
 from markupsafe import Markup
@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.channels.web.pages import request_lang
-from bot.share import chat_link
+from bot.share import chat_link, payload
 from knowledge.model import TOPICS, Article
 
 REF = re.compile(r"^[A-Za-z0-9_]{1,16}\Z")
@@ -66,8 +66,7 @@ def first_sentence(text: str, longer_than: int = POINT_CHARS) -> str:
 
 def deep_link(bot_username: str, article_id: str, ref: str | None) -> str:
     """The Telegram link that opens the bot on this article: start=g-<article>[-<ref>]."""
-    payload = f"g-{article_id}" + (f"-{ref}" if ref else "")
-    return f"https://t.me/{quote(bot_username)}?start={payload}"
+    return f"https://t.me/{quote(bot_username)}?start={payload(article_id, ref)}"
 
 
 @lru_cache(maxsize=1024)
@@ -78,7 +77,7 @@ def qr_svg(data: str, scale: int = 4) -> Markup:
 
 
 def _article(request: Request) -> Article:
-    article = request.app.state.tuoyu.kb.get(request.path_params["article_id"])
+    article = request.app.state.port.knowledge.get(request.path_params["article_id"])
     if article is None:
         raise HTTPException(404)
     return article
@@ -91,7 +90,7 @@ def _ref(request: Request) -> str | None:
 
 async def index(request: Request) -> Response:
     """GET /guide: articles by topic, or search results for ?q= using the chat's retrieval."""
-    kb = request.app.state.tuoyu.kb
+    kb = request.app.state.port.knowledge
     query = request.query_params.get("q", "").strip()[:200]
     results = None
     if query:
@@ -109,10 +108,10 @@ async def article_page(request: Request) -> Response:
 
 def _article_page(request: Request) -> Response:
     article = _article(request)
-    tuoyu = request.app.state.tuoyu
+    settings, kb = request.app.state.settings, request.app.state.port.knowledge
     ref = _ref(request)
-    chat = chat_link(tuoyu.settings.public_url, article.id, ref, request_lang(request))
-    related = [a for a in (tuoyu.kb.get(r) for r in article.related) if a is not None]
+    chat = chat_link(settings.public_url, article.id, ref, request_lang(request))
+    related = [a for a in (kb.get(r) for r in article.related) if a is not None]
     return request.app.state.pages.render(
         request, "guide_article.html", article=article, related=related, chat_url=chat, qr=qr_svg(chat),
         ref=ref, **_telegram(request, article, ref), **_article_context(article, request),
@@ -121,22 +120,20 @@ def _article_page(request: Request) -> Response:
 
 def _telegram(request: Request, article: Article, ref: str | None) -> dict[str, object]:
     """The Telegram door (deep link and its QR code) when Telegram is configured, else nothing."""
-    if not request.app.state.tuoyu.settings.telegram_enabled:
+    if not request.app.state.settings.telegram_enabled:
         return {"deep_link": None, "tg_qr": None}
     link = deep_link(request.app.state.pages.bot_username, article.id, ref)
     return {"deep_link": link, "tg_qr": qr_svg(link)}
 
 
 async def open_chat(request: Request) -> Response:
-    """GET /guide/{article}/chat: count the opened link (per article and referral code), then open the web chat
-    on the article. Posters' QR codes point here."""
+    """GET /guide/{article}/chat: open the web chat on the article as a shared guidance link
+    (`/chat?start=g-<article>[-<ref>]`), which the chat posts to the port: counted there once, per article and
+    referral code, like Telegram's deep link. Posters' QR codes and the article page's button point here."""
     article = _article(request)
-    ref = _ref(request)
-    share = request.app.state.tuoyu.services.get("share")
-    if share is not None:
-        await share.record(article.id, ref, "web")
-    return RedirectResponse(f"/chat?article={article.id}&lang={request_lang(request)}", status_code=303,
-                            headers={"cache-control": "no-store"})
+    start = payload(article.id, _ref(request))
+    query = urlencode({"start": start, "lang": request_lang(request)})
+    return RedirectResponse(f"/chat?{query}", status_code=303, headers={"cache-control": "no-store"})
 
 
 async def poster(request: Request) -> Response:
@@ -150,10 +147,9 @@ async def poster(request: Request) -> Response:
     size = request.query_params.get("size", "a4")
     if size not in POSTER_SIZES:
         raise HTTPException(400, "size must be a4 or a5")
-    tuoyu, lang = request.app.state.tuoyu, request_lang(request)
-    chat = chat_link(tuoyu.settings.public_url, article.id, raw_ref, lang)
-    share = tuoyu.services.get("share")
-    clinic = await share.ref_name(raw_ref) if share is not None else None
+    lang = request_lang(request)
+    chat = chat_link(request.app.state.settings.public_url, article.id, raw_ref, lang)
+    clinic = await request.app.state.services.share.ref_name(raw_ref)
     points = key_points(text_blocks(str(article.text("answer", lang))))
     return request.app.state.pages.render(
         request, "guide_poster.html", article=article, chat_url=chat, qr=qr_svg(chat, 10), ref=raw_ref,

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.channels.web import history
 from bot.channels.web.chat import error, json_response
 from bot.channels.web.phones import tel_href
 from complaints.photos import ORPHAN_AGE
@@ -20,27 +21,23 @@ async def home(request: Request) -> Response:
 async def about(request: Request) -> Response:
     """GET /about: who runs this (as the deployer configured it, never made up), how to reach them, what is kept
     and for how long (the retention settings in force), and whether the facility data is the synthetic demo set."""
-    settings = request.app.state.tuoyu.settings
+    settings = request.app.state.settings
     operator = {"name": settings.operator_name, "phone": settings.operator_phone,
                 "tel": tel_href(settings.operator_phone), "email": settings.operator_email, "icp": settings.icp}
     return request.app.state.pages.render(request, "about.html", demo=await demo_loaded(request), operator=operator,
-                                          contact_days=settings.contact_retention_days, draft_days=ORPHAN_AGE.days)
+                                          contact_days=settings.contact_retention_days, draft_days=ORPHAN_AGE.days,
+                                          history_keep=history.KEEP)
 
 
 async def demo_loaded(request: Request) -> bool:
     """True when any synthetic demo facility is in the registry table."""
-    from sqlalchemy import select
-
-    from locator.models import Facility
-
-    async with request.app.state.tuoyu.db.session() as session:
-        found = await session.execute(select(Facility.registry_id).where(Facility.demo.is_(True)).limit(1))
-        return found.first() is not None
+    registry = request.app.state.services.facilities
+    return registry is not None and await registry.demo_loaded()
 
 
 async def healthz(request: Request) -> Response:
     """GET /healthz: 200 once the database answers, 503 otherwise."""
-    if await request.app.state.tuoyu.db.ping():
+    if await request.app.state.services.db.ping():
         return json_response({"status": "ok"})
     return json_response({"status": "unavailable"}, 503)
 

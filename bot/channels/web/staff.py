@@ -10,7 +10,6 @@ from typing import Any
 
 from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer as Serializer
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -23,7 +22,6 @@ from bot.channels.web.security import client_ip, csrf_ok, csrf_token, form_field
 from bot.settings import Settings, secret_key
 from complaints.errors import ComplaintError, Forbidden, Invalid, InvalidTransition, NotFound
 from complaints.lifecycle import TRANSITIONS, Status
-from complaints.models import AuditLog, Complaint
 from complaints.photos import MEDIA, photo_path
 from complaints.routing import CATEGORIES
 from complaints.service import COMPLAINANT, SYSTEM
@@ -57,7 +55,7 @@ async def current_staff(request: Request) -> StaffView | None:
     if not isinstance(name, str):
         return None
     try:
-        if await sessions.staff_of(request.app.state.tuoyu.db, request.session.get("sid")) != name:
+        if await sessions.staff_of(request.app.state.services.db, request.session.get("sid")) != name:
             raise NotFound(name)  # logged out, expired, or a cookie from before server-side sessions
         return await service_of(request).staff(name)
     except NotFound:
@@ -77,7 +75,7 @@ async def login_form(request: Request) -> Response:
 
 
 def _known_device(request: Request) -> Serializer:
-    return _serializer(request.app.state.tuoyu.settings)
+    return _serializer(request.app.state.settings)
 
 
 @cache
@@ -115,7 +113,7 @@ async def login(request: Request) -> Response:
     name, password, sent = fields["name"], fields["password"], fields["csrf"]
     if not csrf_ok(request, sent):
         return _render(request, "staff_login.html", 403, error="csrf", name=name)
-    name, password, db = name[:64], password[:256], request.app.state.tuoyu.db
+    name, password, db = name[:64], password[:256], request.app.state.services.db
     if await attempts.take(db, login_budgets(request, name)):
         return _render(request, "staff_login.html", 429, error="throttled", name=name)
     try:
@@ -131,7 +129,7 @@ async def login(request: Request) -> Response:
     names = [member.name, *(n for n in _device_names(request) if n != member.name)][:DEVICE_NAMES]
     response.set_cookie(DEVICE_COOKIE, _known_device(request).dumps(names), max_age=DEVICE_DAYS * 86400,
                         path="/staff", httponly=True, samesite="lax",
-                        secure=request.app.state.tuoyu.settings.public_url.startswith("https://"))
+                        secure=request.app.state.settings.public_url.startswith("https://"))
     return response
 
 
@@ -139,7 +137,7 @@ async def logout(request: Request) -> Response:
     """POST /staff/logout: ends the session on the server too, so a copy of the cookie opens nothing."""
     if not csrf_ok(request, (await form_fields(request, ("csrf",), max_fields=4))["csrf"]):
         raise HTTPException(403, "wrong CSRF token")
-    await sessions.end(request.app.state.tuoyu.db, request.session.get("sid"))
+    await sessions.end(request.app.state.services.db, request.session.get("sid"))
     request.session.clear()
     return _login_redirect(request)
 
@@ -166,18 +164,10 @@ async def case_list(request: Request) -> Response:
                    overdue_only=overdue_only)
 
 
-async def audit_trail(request: Request, tracking: str) -> list[AuditLog]:
-    """The audit entries of one complaint (who viewed or changed it), oldest first."""
-    async with request.app.state.tuoyu.db.session() as session:
-        query = (select(AuditLog).join(Complaint, Complaint.id == AuditLog.complaint_id)
-                 .where(Complaint.tracking == tracking).order_by(AuditLog.id))
-        return list((await session.execute(query)).scalars().all())
-
-
 def history_labels(request: Request, lang: str) -> dict[str, Callable[..., str]]:
     """Words for the codes of a case's history and audit trail: who (the complainant, the system, or a staff
     member's name) and what (filed, status change, escalation, a view of the case …)."""
-    catalog = request.app.state.tuoyu.catalog
+    catalog = request.app.state.port.catalog
 
     def actor(code: str) -> str:
         return catalog.get(f"web_staff_actor_{code}", lang) if code in (COMPLAINANT, SYSTEM) else code
@@ -227,7 +217,7 @@ async def case_detail(request: Request, error: str | None = None, status_code: i
     local = [i for i, stored in enumerate(detail.photos) if photo_path(request.app.state.uploads, stored)]
     return _render(request, "staff_case.html", status_code, member=member, case=detail, error=error,
                    targets=[s.value for s in Status if s in TRANSITIONS[current]], offices=offices, local_photos=local,
-                   audit=await audit_trail(request, detail.summary.tracking), confirm_needed=CONFIRM,
+                   audit=await service_of(request).audit_trail(detail.summary.tracking), confirm_needed=CONFIRM,
                    machine_notes=MACHINE_NOTES, sent=form or EMPTY_FORM,
                    **history_labels(request, request_lang(request)))
 
@@ -242,7 +232,7 @@ async def change_status(request: Request) -> Response:
         raise HTTPException(403, "wrong CSRF token")
     tracking = request.path_params["tracking"]
     if reason := refused(fields):
-        message = request.app.state.tuoyu.catalog.get(f"web_{reason}", request_lang(request))
+        message = request.app.state.port.catalog.get(f"web_{reason}", request_lang(request))
         return await case_detail(request, error=message, status_code=400, form=fields)
     try:
         await service_of(request).update(tracking, member.name, fields["status"], fields["note"][:2000],
@@ -252,7 +242,7 @@ async def change_status(request: Request) -> Response:
     except Forbidden as exc:
         raise HTTPException(403) from exc
     except InvalidTransition:  # the case moved on since the form was loaded (another colleague, the complainant)
-        message = request.app.state.tuoyu.catalog.get("web_staff_error_transition", request_lang(request))
+        message = request.app.state.port.catalog.get("web_staff_error_transition", request_lang(request))
         return await case_detail(request, error=message, status_code=400, form=fields)
     except Invalid as exc:
         return await case_detail(request, error=str(exc), status_code=400, form=fields)

@@ -35,7 +35,7 @@ def file_complaints(env: dict[str, str]) -> list[str]:
     async def run() -> list[str]:
         tuoyu = await build(Settings.from_env(env))
         try:
-            service = tuoyu.services["complaints"]
+            service = tuoyu.services.complaints
             filed = []
             for i, (category, facility) in enumerate((("hygiene_health", "阳光宝贝托育园（城关区张掖路店）"),
                                                      ("care_quality", "小星星托育中心"),
@@ -106,7 +106,7 @@ def test_guide_page_web_chat_first_tel_links_and_touch_targets(phone: Any) -> No
     assert min(heights(page, "#chat-link, #doors a.more, footer p:not(.help) a, #related .articles a")) >= TOUCH_PX
     shot(page, "pages-guide-390")
     page.locator("#chat-link").click()
-    page.wait_for_url(re.compile(rf"/chat\?article={ARTICLE}&lang=zh"))
+    page.wait_for_url(re.compile(rf"/chat\?start=g-{ARTICLE}-QLH_CHC&lang=zh"))
     page.locator("#log li.msg.bot").nth(1).wait_for()  # the article's answer after the greeting
     assert "发烧" in page.locator("#log li.msg.bot").nth(1).inner_text()
 

@@ -26,7 +26,7 @@ async def telegram_client(database: Database, settings: Settings) -> AsyncIterat
     """The web app of a deployment that also runs the Telegram bot."""
     tuoyu = await build(replace(settings, bot_username="TestTuoyuBot", telegram_token="123:test"), migrate=False,
                         kb=fixture_kb(), db=database)
-    transport = httpx.ASGITransport(app=create_app(tuoyu), client=("203.0.113.8", 4711))
+    transport = httpx.ASGITransport(app=create_app(tuoyu.channel), client=("203.0.113.8", 4711))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 
@@ -146,7 +146,7 @@ async def test_poster_has_title_key_points_chat_qr_and_12320(client: httpx.Async
 
 
 async def test_poster_prints_the_name_of_its_referral_code(client: httpx.AsyncClient, tuoyu: Tuoyu) -> None:
-    await tuoyu.services["share"].name_ref("CHC12", "七里河区某社区卫生服务中心")
+    await tuoyu.services.share.name_ref("CHC12", "七里河区某社区卫生服务中心")
     html = (await client.get("/guide/illness_fever/poster?ref=CHC12&size=a5")).text
     clinic = html.split('id="clinic">', 1)[1].split("</p>", 1)[0]
     assert clinic == "七里河区某社区卫生服务中心"
@@ -157,14 +157,19 @@ async def test_poster_rejects_bad_size(client: httpx.AsyncClient) -> None:
     assert (await client.get("/guide/illness_fever/poster?size=letter")).status_code == 400
 
 
-async def test_chat_link_counts_the_referral_and_opens_the_chat_on_the_article(client: httpx.AsyncClient,
-                                                                              tuoyu: Tuoyu) -> None:
+async def test_chat_link_opens_the_chat_on_the_article_as_a_shared_link_counted_once(client: httpx.AsyncClient,
+                                                                                    tuoyu: Tuoyu) -> None:
     response = await client.get("/guide/illness_fever/chat?ref=CHC12&lang=zh")
     assert response.status_code == 303
-    assert response.headers["location"] == "/chat?article=illness_fever&lang=zh"
-    await client.get("/guide/illness_fever/chat", params={"ref": "bad ref"})
-    assert await tuoyu.services["share"].stats() == [ShareStat("illness_fever", None, "web", 1),
-                                                    ShareStat("illness_fever", "CHC12", "web", 1)]
+    assert response.headers["location"] == "/chat?start=g-illness_fever-CHC12&lang=zh"
+    bad = await client.get("/guide/illness_fever/chat", params={"ref": "bad ref"})
+    assert bad.headers["location"] == "/chat?start=g-illness_fever&lang=zh"
+    assert await tuoyu.services.share.stats() == [], "the redirect itself counts nothing"
+    for n, start in enumerate(("g-illness_fever-CHC12", "g-illness_fever")):  # what chat.js posts for ?start=
+        reply = (await client.post("/api/chat", json={"session": f"poster-{n}", "text": f"/start {start}"})).json()
+        assert reply["article"] == "illness_fever"
+    assert await tuoyu.services.share.stats() == [ShareStat("illness_fever", None, "web", 1),
+                                                  ShareStat("illness_fever", "CHC12", "web", 1)]
     assert (await client.get("/guide/no_such_article/chat")).status_code == 404
 
 

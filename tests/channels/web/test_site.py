@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.bootstrap import Tuoyu, build
+from bot.channels.web import history
 from bot.channels.web.app import create_app
 from bot.settings import Settings, secret_key
 from storage.database import Database
@@ -25,7 +26,7 @@ async def test_healthz_ok(client: httpx.AsyncClient) -> None:
 async def test_healthz_503_when_database_does_not_answer(client: httpx.AsyncClient, tuoyu: Tuoyu,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     unreachable = Database("postgresql://nobody@127.0.0.1:9/none")  # nothing listens on the discard port
-    monkeypatch.setattr(tuoyu, "db", unreachable)
+    monkeypatch.setattr(tuoyu.services, "db", unreachable)
     response = await client.get("/healthz")
     await unreachable.dispose()
     assert response.status_code == 503
@@ -68,7 +69,7 @@ async def test_about_says_demo_data_when_demo_facilities_are_loaded(client: http
 async def about_page(database: Database, settings: Settings, lang: str = "zh", **configured: object) -> str:
     """/about of a deployment configured with `configured` settings."""
     tuoyu = await build(replace(settings, **configured), migrate=False, kb=fixture_kb(), db=database)
-    transport = httpx.ASGITransport(app=create_app(tuoyu))
+    transport = httpx.ASGITransport(app=create_app(tuoyu.channel))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         return (await c.get(f"/about?lang={lang}")).text
 
@@ -81,9 +82,13 @@ async def test_about_shows_the_configured_operator(database: Database, settings:
     assert 'href="mailto:tuoyu@example.cn"' in html and 'id="operator-missing"' not in html
     assert html.count("陇ICP备12345678号-1") == 2  # on the page and in the footer
     assert "投诉办结90天后删除" in html.split('id="kept-complaints"', 1)[1].split("</li>", 1)[0]
+    chat_history = html.split('id="kept-history"', 1)[1].split("</li>", 1)[0]
+    assert f"最近{history.KEEP}轮问答" in chat_history and "超过90天的记录自动删除" in chat_history
+    assert "139****5678" in chat_history and "工作人员的页面看不到" in chat_history
     english = await about_page(database, settings, "en", operator_name="Lanzhou childcare centre",
                                contact_retention_days=90)
     assert "deleted 90 days after the case is closed" in english
+    assert f"the last {history.KEEP} exchanges" in english and "older than 90 days are deleted" in english
 
 
 async def test_about_says_plainly_when_the_operator_is_not_filled_in(client: httpx.AsyncClient) -> None:

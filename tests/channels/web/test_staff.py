@@ -32,7 +32,7 @@ async def test_dashboard_needs_login(client: httpx.AsyncClient, filed: Filed) ->
 
 
 async def test_login_and_list_own_office(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
-    await tuoyu.services["complaints"].file(Submission(
+    await tuoyu.services.complaints.file(Submission(
         draft_id="d2", category="fees_contract", facility_name="别处托育", district="七里河区",
         description="收了一年学费后机构关门不退款。", happened="本月"))
     response = await login(client)
@@ -117,7 +117,7 @@ async def test_unknown_case_is_404(client: httpx.AsyncClient, filed: Filed) -> N
 
 
 async def test_csv_export(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
-    await tuoyu.services["complaints"].file(Submission(
+    await tuoyu.services.complaints.file(Submission(
         draft_id="d3", category="hygiene_health", facility_name="=HYPERLINK(\"http://evil\")", district="城关区",
         description="公式注入测试，描述需要足够长。", happened="昨天"))
     await login(client)
@@ -134,7 +134,7 @@ async def test_photos_only_for_the_assigned_office(client: httpx.AsyncClient, tu
     from tests.channels.web.test_chat import jpeg
 
     stored = store_photo(jpeg(), tuoyu.settings.data_dir / "uploads", 5 * 1024 * 1024)
-    case = await tuoyu.services["complaints"].file(Submission(
+    case = await tuoyu.services.complaints.file(Submission(
         draft_id="d4", category="hygiene_health", facility_name="照片托育", district="城关区",
         description="有照片的投诉，描述足够长。", happened="今天",
         photos=(stored, "AgACAgUAAxkBAAIB-telegram-file-id")))
@@ -202,7 +202,7 @@ async def test_deactivated_staff_is_logged_out(client: httpx.AsyncClient, filed:
 
 
 async def test_overdue_cases_come_first(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
-    service = tuoyu.services["complaints"]
+    service = tuoyu.services.complaints
     now = service.clock
     service.clock = lambda: now() - timedelta(days=40)
     try:
@@ -241,7 +241,7 @@ async def post_status(client: httpx.AsyncClient, tracking: str, **fields: str) -
 
 async def test_reject_and_close_need_confirmation_and_a_reason(client: httpx.AsyncClient, filed: Filed,
                                                                tuoyu: Tuoyu) -> None:
-    service = tuoyu.services["complaints"]
+    service = tuoyu.services.complaints
     await login(client)
     response = await post_status(client, filed.tracking, status="", note="")
     assert response.status_code == 400 and "请先选择新状态" in response.text
@@ -288,6 +288,6 @@ async def test_a_transfer_needs_an_office_and_a_stale_form_is_explained(client: 
     assert response.status_code == 400 and "选择承办单位" in response.text
     response = await post_status(client, filed.tracking, status="bogus")
     assert response.status_code == 400 and "请先选择新状态" in response.text
-    await tuoyu.services["complaints"].update(filed.tracking, "wang", "accepted")  # a colleague, meanwhile
+    await tuoyu.services.complaints.update(filed.tracking, "wang", "accepted")  # a colleague, meanwhile
     response = await post_status(client, filed.tracking, status="accepted")
     assert response.status_code == 400 and "状态已经变了" in response.text

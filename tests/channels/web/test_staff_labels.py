@@ -69,7 +69,7 @@ def test_every_history_and_audit_code_has_a_label(lang: str) -> None:
 
 
 async def test_the_case_page_shows_labels_not_codes(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
-    service = tuoyu.services["complaints"]
+    service = tuoyu.services.complaints
     await service.update(filed.tracking, "wang", "accepted", note="已受理")
     await login(client)
     html = (await client.get(f"/staff/cases/{filed.tracking}")).text

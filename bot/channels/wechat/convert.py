@@ -43,10 +43,12 @@ def chat_key(openid: str) -> str:
 
 
 def message_key(msg: messages.BaseMessage) -> str:
-    """What identifies a delivery across WeChat's retries: MsgId for messages, sender + time + event for events."""
+    """What identifies a delivery across WeChat's retries: MsgId for messages; for events, which have none, the
+    sender and time WeChat suggests, plus the event and its key (two menu clicks can share a second)."""
     if msg.id:
         return f"m{msg.id}"
-    return f"e{msg.source}:{msg.time}:{getattr(msg, 'event', msg.type)}"[:160]
+    key = getattr(msg, "key", None) or getattr(msg, "scene_id", None) or ""
+    return f"e{msg.source}:{msg.time}:{getattr(msg, 'event', msg.type)}:{key}"[:160]
 
 
 def convert(msg: messages.BaseMessage) -> Action | None:

@@ -148,7 +148,7 @@ class WeChatChannel:
             log.exception("WeChat message %s failed", message_key(msg))
             return [self.port.t("wx_error", "zh")], None
         replies = outcome.replies
-        if isinstance(msg, events.SubscribeEvent):
+        if isinstance(msg, events.SubscribeEvent | events.SubscribeScanEvent):
             replies = [*replies, Reply(kind="info", text=self.port.t("wx_menu_hint", outcome.lang))]
         return render(replies, lambda k: self.port.t(k, outcome.lang))
 

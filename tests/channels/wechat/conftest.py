@@ -6,7 +6,7 @@ import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from bot.bootstrap import Tuoyu, build
 from bot.channels.web.app import create_app
+from bot.channels.wechat.server import WeChatChannel
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from storage.database import Database
@@ -69,13 +70,21 @@ async def served(app: Starlette) -> AsyncIterator[str]:
         await app.state.wechat.close()
 
 
+@dataclass
+class Instance:
+    tuoyu: Tuoyu
+    url: str  # its /wechat
+    channel: WeChatChannel
+
+
 @asynccontextmanager
 async def instance(settings: Settings, db: Database, kb: KnowledgeBase, fake: FakeWeChat, *, aes: bool = False
-                   ) -> AsyncIterator[tuple[Tuoyu, str]]:
-    """One Tuoyu web app serving `/wechat` against the fake's API; yields it and its /wechat URL."""
+                   ) -> AsyncIterator[Instance]:
+    """One Tuoyu web app serving `/wechat` against the fake's API."""
     tuoyu = await build(wechat_settings(settings, fake.base_url, aes=aes), migrate=False, kb=kb, db=db)
-    async with served(create_app(tuoyu)) as url:
-        yield tuoyu, f"{url}/wechat"
+    app = create_app(tuoyu)
+    async with served(app) as url:
+        yield Instance(tuoyu, f"{url}/wechat", app.state.wechat)
 
 
 @pytest.fixture
@@ -85,12 +94,22 @@ async def fake() -> AsyncIterator[FakeWeChat]:
 
 
 @pytest.fixture
-async def tuoyu(settings: Settings, database: Database, kb: KnowledgeBase, fake: FakeWeChat
-                ) -> AsyncIterator[Tuoyu]:
+async def served_app(settings: Settings, database: Database, kb: KnowledgeBase, fake: FakeWeChat
+                     ) -> AsyncIterator[Instance]:
     """Tuoyu serving /wechat in plaintext mode (the fake posts to it)."""
-    async with instance(settings, database, kb, fake) as (app, url):
-        fake.target = url
-        yield app
+    async with instance(settings, database, kb, fake) as served_instance:
+        fake.target = served_instance.url
+        yield served_instance
+
+
+@pytest.fixture
+def tuoyu(served_app: Instance) -> Tuoyu:
+    return served_app.tuoyu
+
+
+@pytest.fixture
+def channel(served_app: Instance) -> WeChatChannel:
+    return served_app.channel
 
 
 @pytest.fixture

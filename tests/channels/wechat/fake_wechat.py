@@ -225,3 +225,40 @@ class FakeWeChat:
     async def verify(self, echostr: str, *, token: str | None = None) -> httpx.Response:
         """The URL check WeChat makes when the server URL is saved."""
         return await self.http.get(self.target, params={**self.query(token=token), "echostr": echostr})
+
+
+class Follower:
+    """One follower chatting with the account through the fake: what they send and read, as text."""
+
+    def __init__(self, wx: FakeWeChat, openid: str, *, aes: bool = False, settle_s: float = 0.3) -> None:
+        self.wx, self.openid, self.aes, self.settle_s = wx, openid, aes, settle_s
+        self.last = ""
+
+    async def send(self, xml: dict[str, Any]) -> str:
+        """Deliver one message; the passive reply's text, or the customer-service messages it was sent as."""
+        before = len([s for s in self.wx.sent if s.openid == self.openid])
+        answer = await self.wx.post(xml, aes=self.aes)
+        assert answer.status == 200, answer.body
+        if answer.text is not None:
+            self.last = answer.text
+            return self.last
+        sent = await self.wx.wait_for_sent(self.openid, before + 1)
+        while True:  # every part of one answer is sent back to back; a pause means it is complete
+            await asyncio.sleep(self.settle_s)
+            more = [s.text for s in self.wx.sent if s.openid == self.openid]
+            if len(more) == len(sent):
+                break
+            sent = more
+        self.last = "\n\n".join(sent[before:])
+        return self.last
+
+    async def say(self, text: str) -> str:
+        return await self.send(self.wx.text(self.openid, text))
+
+    async def pick(self, label: str) -> str:
+        """Answer with the number of the choice whose label contains `label` in the last answer."""
+        for line in self.last.splitlines():
+            number, dot, rest = line.partition(". ")
+            if dot and number.isdigit() and label in rest:
+                return await self.say(number)
+        raise AssertionError(f"no choice {label!r} in:\n{self.last}")

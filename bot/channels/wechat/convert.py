@@ -13,7 +13,7 @@ from locator.geo import gcj02_to_wgs84
 
 CHANNEL = "wechat"
 #: CLICK keys are engine button codes (menu.yaml); anything else is not ours.
-_KEY = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
+KEY = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def convert(msg: messages.BaseMessage) -> Action | None:
         return Inbound(InboundKind.COMMAND, text="start", channel=CHANNEL)
     if isinstance(msg, events.ClickEvent):
         key = (msg.key or "").strip()
-        return Inbound(InboundKind.BUTTON, text=key, channel=CHANNEL) if _KEY.match(key) else None
+        return Inbound(InboundKind.BUTTON, text=key, channel=CHANNEL) if KEY.match(key) else None
     if isinstance(msg, events.BaseEvent) or msg.type == "event":
         return None
     kind = "video" if msg.type in ("video", "shortvideo") else "other"

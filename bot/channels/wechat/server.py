@@ -127,16 +127,24 @@ class WeChatChannel:
         task = asyncio.create_task(self.handle(msg, action, claimed.buttons))
         done, _ = await asyncio.wait({task}, timeout=self.passive_s)
         if not done:  # slow: answer `success` now (a retry gets it too), the replies follow through the API
-            await self.ledger.done(key, None, openid, None)
+            await self._record(key, None, openid, None)
             self._spawn(self._later(task, key, openid))
             return PlainTextResponse("success")
         parts, buttons = task.result()
         if len(parts) == 1:
-            await self.ledger.done(key, parts[0], openid, buttons)
+            await self._record(key, parts[0], openid, buttons)
             return self.passive(msg, parts[0], aes, nonce)
-        await self.ledger.done(key, None, openid, buttons)
+        await self._record(key, None, openid, buttons)
         self._spawn(self.send_parts(openid, parts))
         return PlainTextResponse("success")
+
+    async def _record(self, key: str, reply: str | None, openid: str, buttons: list[Button] | None) -> None:
+        """Mark the message answered; if the database is gone the answer still goes out (a retry after the
+        claim's lease would be handled again, which beats no answer)."""
+        try:
+            await self.ledger.done(key, reply, openid, buttons)
+        except Exception:
+            log.exception("WeChat message %s answered but not recorded", key)
 
     async def handle(self, msg: messages.BaseMessage, action: Action, buttons: list[Button]
                      ) -> tuple[list[str], list[Button] | None]:
@@ -181,7 +189,7 @@ class WeChatChannel:
 
     async def _later(self, task: asyncio.Task[tuple[list[str], list[Button] | None]], key: str, openid: str) -> None:
         parts, buttons = await task
-        await self.ledger.done(key, None, openid, buttons)
+        await self._record(key, None, openid, buttons)
         await self.send_parts(openid, parts)
 
     async def send_parts(self, openid: str, parts: list[str]) -> None:

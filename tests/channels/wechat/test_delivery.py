@@ -6,7 +6,9 @@ import asyncio
 from dataclasses import replace
 
 import httpx
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.bootstrap import Tuoyu, build
 from bot.channels.web.app import create_app
@@ -101,3 +103,14 @@ async def test_wechat_is_off_without_its_token(database: Database, settings: Set
         params = {"signature": sign("any", timestamp, nonce), "timestamp": timestamp, "nonce": nonce, "echostr": "e"}
         assert (await client.get("/wechat", params=params)).status_code == 404
         assert (await client.post("/wechat", params=params, content=b"<xml/>")).status_code == 404
+
+
+async def test_a_message_during_a_database_outage_gets_a_polite_reply(wx: FakeWeChat, tuoyu: Tuoyu,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    async def down(*_: object, **__: object) -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("database is down"))
+
+    monkeypatch.setattr(tuoyu.db, "unit", down)
+    answer = await wx.post(wx.text("oOutage", "孩子抽搐了"))
+    assert answer.status == 200 and answer.text is not None
+    assert "稍后再试" in answer.text and "120" in answer.text and "SELECT" not in answer.text

@@ -102,8 +102,9 @@ async def main(args: argparse.Namespace) -> int:
             parent = Follower(wx, OPENID, aes=args.aes, settle_s=0.5)
             loop = asyncio.get_running_loop()
             while True:
-                line = (await loop.run_in_executor(None, sys.stdin.readline)).strip()
-                if line == "/quit" or not line and sys.stdin.closed:
+                raw = await loop.run_in_executor(None, sys.stdin.readline)
+                line = raw.strip()
+                if not raw or line == "/quit":  # end of input, or asked to
                     return 0
                 if not line:
                     continue

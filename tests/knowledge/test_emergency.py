@@ -51,6 +51,7 @@ CALL_110 = [
 # Classes of danger sign, each in several phrasings; the category names the first steps shown.
 CLASSES: dict[str, list[str]] = {
     "choking": [
+        "喂饭的时候呛着了，小脸憋得发紫哭不出声",
         "娃啃苹果噎着了，脸憋得通红咳不出来", "宝宝吃小番茄被卡住了", "娃吃面包哽住了", "吃东西的时候卡到了怎么急救",
         "如果孩子吃糖卡住了，大人应该怎么急救", "一岁宝宝吃馒头噎到了会怎么样",
         "婴儿喝奶时窒息了", "my toddler choked on a grape", "baby is choking on food, what do I do",
@@ -65,6 +66,7 @@ CLASSES: dict[str, list[str]] = {
         "宝宝吸气的时候锁骨那里凹下去", "孩子呼吸很费劲", "哮喘又发作了，喘得说不出话", "my baby's lips look blue",
         "he holds his breath when crying and turns blue", "baby's nostrils flaring and ribs sucking in",
     ],
+    "unconscious": ["刚才宝宝突然不动了，叫他没有反应"],
     "bleeding": ["孩子鼻血流了半个小时还止不住", "宝宝手指被门夹断了", "摔破了下巴，流了好多血"],
     "serious_injury": ["孩子在小区被电动车撞了", "衣柜倒了压在宝宝身上", "my son was hit by a car"],
     "locked_in": ["钥匙落车里，宝宝被锁在车里了", "my baby is locked in the car"],
@@ -82,9 +84,10 @@ CLASSES: dict[str, list[str]] = {
         "my toddler swallowed a coin", "she ate a handful of vitamin gummies",
         "he got into the medicine cabinet and took some tablets",
     ],
-    "burn": ["宝宝脸上被烫破皮了", "热汤洒了，孩子脖子和下巴起了好几个水泡", "孩子额头烫伤起泡",
+    "burn": ["热水壶打翻了，孩子腿上起了好几个大水泡，面积挺大", "宝宝脸上被烫破皮了", "热汤洒了，孩子脖子和下巴起了好几个水泡", "孩子额头烫伤起泡",
              "小孩脸被热汤烫了怎么办", "boiling water spilled on her face"],
     "head_injury": [
+        "toddler fell off the slide and hit head, now throwing up",
         "孩子从沙发上摔下来磕到头，后来吐了", "宝宝撞到额头之后一直没精神想睡觉", "娃后脑勺着地，现在蔫蔫的",
         "she fell off the bed, hit her head and is very sleepy",
     ],
@@ -99,6 +102,7 @@ CLASSES: dict[str, list[str]] = {
         "满月宝宝蔫蔫的", "my 3-week-old is lethargic and not feeding",
     ],
     "fever_listless": [
+        "孩子发烧39度，一直哭闹哄不好", "烧了六天了，眼睛发红，嘴唇也干裂了",
         "孩子发烧一直睡觉，要紧吗", "娃烧到39度，蔫蔫的", "摸着额头滚烫，叫他也不理人",
         "小孩发热精神很差", "宝宝高烧没精神怎么回事",
         "退烧药吃了，还是发烧一直昏昏沉沉", "my toddler has a fever and is very listless",
@@ -123,7 +127,9 @@ CLASSES: dict[str, list[str]] = {
     "no_urine": ["出生5天的宝宝2天没尿了", "新生儿这两天尿特别少，尿布几乎是干的", "宝宝一整天都没尿尿",
                  "新生儿尿不湿一天都是干的", "宝宝出生后到现在还没尿过",
                  "my newborn has had no wet nappies for a day"],
-    "vomiting": ["宝宝吐了绿色的水", "宝宝半夜吐的东西发绿", "孩子呕吐物是黄绿色的", "宝宝反复呕吐，脸色发灰",
+    "vomiting": ["娃今天吐了五六次，蔫蔫的不想动", "孩子一直吐，喝口水也吐",
+                 "两个多月的宝宝每次吃完奶都喷射一样吐出来，体重一直不长",
+                 "宝宝吐了绿色的水", "宝宝半夜吐的东西发绿", "孩子呕吐物是黄绿色的", "宝宝反复呕吐，脸色发灰",
                  "二十多天的宝宝喷射状吐奶", "my baby is vomiting green bile"],
     "facility_injury": [
         "孩子在托育园摔骨折了，老师没送医院", "宝宝在幼儿园摔得胳膊不能动，园里也没带去就医",
@@ -134,21 +140,24 @@ CLASSES: dict[str, list[str]] = {
         "孕8个月胎动不明显了", "今天一天都没怎么感觉到胎动", "I'm 36 weeks pregnant and the baby isn't moving as much",
         "reduced fetal movements at 33 weeks",
     ],
-    "limb_injury": ["宝宝从床上掉下来，胳膊一动就哭", "孩子被门夹了手指，手指弯了", "she fell and won't move her arm"],
+    "limb_injury": ["宝宝从床上掉下来，胳膊一动就哭", "孩子被门夹了手指，手指弯了", "she fell and won't move her arm",
+                    "娃的手被抽屉夹了，骨头看着歪了"],
+    "animal_bite": ["孩子被邻居家的狗咬了腿，伤口挺深的", "宝宝被猫抓到脸了，一直在流血",
+                    "our dog bit my toddler on the face"],
     "pregnancy_warning": ["孕36周下身流血了", "羊水破了要马上去医院吗", "怀孕七个月突然头痛眼花",
                           "my waters broke at 35 weeks"],
-    "foreign_body": ["娃把一粒花生米塞进鼻孔里了", "小飞虫钻进孩子耳朵里了", "洗洁精溅进宝宝眼睛里",
+    "foreign_body": ["孩子眼睛被消毒水溅到了", "娃把一粒花生米塞进鼻孔里了", "小飞虫钻进孩子耳朵里了", "洗洁精溅进宝宝眼睛里",
                      "my toddler pushed a pea up his nose"],
-    "groin": ["宝宝的疝气鼓出来揉不回去了，一直哭", "男宝阴囊突然肿起来发紫",
+    "groin": ["my baby's testicle looks swollen and very sore", "宝宝的疝气鼓出来揉不回去了，一直哭", "男宝阴囊突然肿起来发紫",
               "his hernia won't go back in and it's hard"],
     "crisis": [
         "带孩子太累了，我真的不想活了", "产后每天都觉得活着没意思", "我有时候想死，孩子怎么办",
         "单位不给产假，我都想轻生了", "这阵子老是想不开", "有时候觉得我要是死了大家都轻松", "真想一死了之",
         "I don't want to live anymore, the baby won't stop crying",
-        "sometimes I want to kill myself",
+        "sometimes I want to kill myself", "最近脾气很差，控制不住想打孩子", "I'm afraid I will hurt my baby",
     ],
 }
-DOCTOR_NOW = {"allergy", "limb_injury", "infant_fever", "infant_unwell", "fever_listless", "infant_breathing",
+DOCTOR_NOW = {"allergy", "limb_injury", "animal_bite", "infant_fever", "infant_unwell", "fever_listless", "infant_breathing",
               "stool_blood", "jaundice", "no_urine", "vomiting", "facility_injury", "fetal_movement",
               "pregnancy_warning", "foreign_body", "groin"}
 

@@ -41,7 +41,7 @@ from bot.channels.wechat.convert import (
 )
 from bot.channels.wechat.ledger import Claim, MessageLedger
 from bot.channels.wechat.notify import WeChatNotifier
-from bot.channels.wechat.render import cdata_safe, render, split
+from bot.channels.wechat.render import cdata_safe, render
 from bot.engine.types import Button, Reply
 from bot.port import ChannelPort, Outcome, PhotoUnavailable
 from bot.settings import Settings
@@ -69,7 +69,7 @@ class WeChatChannel:
         self.notifier = WeChatNotifier(self.api, self.ledger, port.t)
         port.register_notifier("wechat", self.notifier)
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._sending: dict[str, asyncio.Lock] = {}
+        self._sending: dict[str, tuple[asyncio.Lock, int]] = {}
         self.routes: list[BaseRoute] = [Route(PATH, self.endpoint, methods=["GET", "POST"])]
 
     async def close(self) -> None:
@@ -193,18 +193,22 @@ class WeChatChannel:
         await self.send_parts(openid, parts)
 
     async def send_parts(self, openid: str, parts: list[str]) -> None:
-        """Customer-service messages, in order; one follower's answers never interleave."""
-        lock = self._sending.setdefault(openid, asyncio.Lock())
-        async with lock:
-            for part in parts:
-                for piece in split(part):
-                    try:
-                        await self.api.send_text(openid, piece)
-                    except (httpx.HTTPError, WeChatError, TimeoutError) as exc:
-                        log.warning("a customer-service message was not sent: %s", exc)
-                        return
-        if not lock.locked() and self._sending.get(openid) is lock:
-            del self._sending[openid]
+        """Customer-service messages, in order; one follower's answers never interleave (a lock per follower
+        while any of their answers is being sent, dropped after the last)."""
+        lock, users = self._sending.get(openid, (asyncio.Lock(), 0))
+        self._sending[openid] = (lock, users + 1)
+        try:
+            async with lock:
+                for part in parts:
+                    await self.api.send_text(openid, part)
+        except (httpx.HTTPError, WeChatError, TimeoutError) as exc:
+            log.warning("a customer-service message was not sent: %s", exc)
+        finally:
+            lock, users = self._sending[openid]
+            if users == 1:
+                del self._sending[openid]
+            else:
+                self._sending[openid] = (lock, users - 1)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)

@@ -82,6 +82,14 @@ async def test_a_long_reply_is_success_then_customer_service_messages_in_order(w
     assert all(len(t.encode()) <= 2048 for t in sent)
 
 
+async def test_two_long_answers_to_one_follower_never_interleave(wx: FakeWeChat) -> None:
+    first, second = wx.text("oTwice", "给我一个超长测试回答"), wx.text("oTwice", "超长回答测试")
+    await asyncio.gather(wx.post(first), wx.post(second))
+    sent = await wx.wait_for_sent("oTwice", 20)
+    numbers = [int(p.split("段。")[0].rsplit("第", 1)[1]) for t in sent for p in t.split("\n\n") if "段。" in p]
+    assert numbers == [*range(1, 11), *range(1, 11)]
+
+
 async def test_a_slow_answer_is_success_now_and_a_message_later(wx: FakeWeChat, tuoyu: Tuoyu,
                                                                 channel: WeChatChannel) -> None:
     channel.passive_s = 0.0  # as if the engine took longer than WeChat's window allows

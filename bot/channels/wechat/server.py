@@ -105,7 +105,7 @@ class WeChatChannel:
         except Exception:  # whatever wechatpy, xmltodict or the cipher make of bytes that are not a message
             log.info("a WeChat delivery that is not a readable message", exc_info=True)
             return PlainTextResponse("bad message", status_code=400)
-        if msg is None or not msg.source:
+        if msg is None or not msg.source or not msg.target:
             return PlainTextResponse("bad message", status_code=400)
         return await self.deliver(msg, aes=aes, nonce=nonce)
 

@@ -122,3 +122,9 @@ async def test_a_message_during_a_database_outage_gets_a_polite_reply(wx: FakeWe
     answer = await wx.post(wx.text("oOutage", "孩子抽搐了"))
     assert answer.status == 200 and answer.text is not None
     assert "稍后再试" in answer.text and "120" in answer.text and "SELECT" not in answer.text
+
+
+async def test_odd_text_gets_an_answer_not_an_error(wx: FakeWeChat) -> None:
+    for content in ("", "   ", "]]><xml>", "\U0001f476" * 3, "产假" * 3000, "/", "/start g-no_such_article"):
+        answer = await wx.post(wx.text("oOdd", content))
+        assert answer.status == 200 and (answer.text or answer.body == "success"), (content, answer.body)

@@ -22,6 +22,7 @@ from storage.database import Database
 
 LEASE_S = 60  # an unfinished claim older than this belongs to a process that died
 KEEP_S = 24 * 3600  # WeChat's retries end within seconds; a day of keys is plenty
+CONTACT_KEEP_S = 7 * 24 * 3600  # past the 48-hour window a follower's openid is kept only a few days more
 PRUNE_EVERY_S = 3600
 WINDOW_S = 48 * 3600  # customer-service messages reach a follower this long after their last message
 
@@ -113,7 +114,11 @@ class MessageLedger:
         """When the follower last did something that opens the 48-hour window (Unix seconds), if ever."""
         return await self.db.unit(lambda conn: conn.execute(_LAST_SEEN, {"b_openid": openid}).scalar())
 
-    async def prune(self, keep_s: int = KEEP_S) -> int:
-        """Forget message keys older than any retry."""
-        stmt = delete(WeChatMessage).where(WeChatMessage.received_at < int(time.time()) - keep_s)
-        return await self.db.unit(lambda conn: conn.execute(stmt).rowcount or 0)
+    async def prune(self, keep_s: int = KEEP_S, contact_keep_s: int = CONTACT_KEEP_S) -> int:
+        """Forget message keys older than any retry, and followers quiet for a week (their openid and the buttons
+        last shown; nothing can be sent to them any more): the number of rows removed."""
+        now = int(time.time())
+        messages = delete(WeChatMessage).where(WeChatMessage.received_at < now - keep_s)
+        contacts = delete(WeChatContact).where(WeChatContact.last_seen < now - contact_keep_s)
+        return await self.db.unit(lambda conn: (conn.execute(messages).rowcount or 0)
+                                  + (conn.execute(contacts).rowcount or 0))

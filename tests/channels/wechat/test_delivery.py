@@ -7,11 +7,12 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from bot.bootstrap import Tuoyu, build
 from bot.channels.web.app import create_app
+from bot.channels.wechat.models import WeChatContact, WeChatMessage
 from bot.channels.wechat.server import WeChatChannel
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
@@ -128,3 +129,19 @@ async def test_odd_text_gets_an_answer_not_an_error(wx: FakeWeChat) -> None:
     for content in ("", "   ", "]]><xml>", "\U0001f476" * 3, "产假" * 3000, "/", "/start g-no_such_article"):
         answer = await wx.post(wx.text("oOdd", content))
         assert answer.status == 200 and (answer.text or answer.body == "success"), (content, answer.body)
+
+
+async def test_old_message_keys_and_quiet_followers_are_pruned(wx: FakeWeChat, tuoyu: Tuoyu,
+                                                               channel: WeChatChannel) -> None:
+    await wx.post(wx.text("oOld", "产假有多少天"))
+    await wx.post(wx.text("oRecent", "产假有多少天"))
+    async with tuoyu.db.session() as s:
+        await s.execute(update(WeChatMessage).where(WeChatMessage.key.in_(
+            select(WeChatMessage.key).order_by(WeChatMessage.received_at).limit(1)))
+            .values(received_at=WeChatMessage.received_at - 25 * 3600))
+        await s.execute(update(WeChatContact).where(WeChatContact.openid == "oOld")
+                        .values(last_seen=WeChatContact.last_seen - 8 * 24 * 3600))
+    assert await channel.ledger.prune() == 2
+    async with tuoyu.db.session() as s:
+        assert (await s.execute(select(func.count()).select_from(WeChatMessage))).scalar_one() == 1
+        assert (await s.execute(select(WeChatContact.openid))).scalars().all() == ["oRecent"]

@@ -116,9 +116,9 @@ class WeChatChannel:
         key, openid = message_key(msg), msg.source
         try:
             claimed = await self.ledger.claim(key, openid, contact=opens_window(msg))
-        except Exception:
+        except Exception:  # the database is out of reach: nothing was recorded, the parent sends it again
             log.exception("WeChat message %s not claimed", key)
-            return self.passive(msg, self.port.t("wx_error", "zh"), aes, nonce)
+            return self.passive(msg, self.port.t("outage_busy", "zh"), aes, nonce)
         if claimed.claim is Claim.DONE:
             return self.passive(msg, claimed.reply, aes, nonce)
         if claimed.claim is Claim.BUSY:

@@ -122,7 +122,10 @@ async def test_a_message_during_a_database_outage_gets_a_polite_reply(wx: FakeWe
     monkeypatch.setattr(tuoyu.db, "unit", down)
     answer = await wx.post(wx.text("oOutage", "孩子抽搐了"))
     assert answer.status == 200 and answer.text is not None
-    assert "稍后再试" in answer.text and "120" in answer.text and "SELECT" not in answer.text
+    assert "稍等片刻再试" in answer.text and "120" in answer.text and "SELECT" not in answer.text
+    monkeypatch.undo()  # the database is back: the parent sends it again and gets the answer
+    again = await wx.post(wx.text("oOutage", "孩子抽搐了"))
+    assert again.text is not None and "120" in again.text.splitlines()[0]
 
 
 async def test_odd_text_gets_an_answer_not_an_error(wx: FakeWeChat) -> None:

@@ -62,16 +62,10 @@ class ComplaintFlow:
     commands: tuple[str, ...] = ("status",)
 
     def __init__(self, service: ComplaintService, table: RoutingTable,
-                 services: Mapping[str, Any] | None = None) -> None:
+                 facilities: FacilityLookup | None = None) -> None:
         self.service = service
         self.table = table
-        self.services = services or {}
-
-    @property
-    def facilities(self) -> FacilityLookup | None:
-        """The locator's service when it is built and offers name search; looked up late, it may come later."""
-        found = self.services.get("facilities")
-        return found if callable(getattr(found, "search_names", None)) else None
+        self.facilities = facilities  # the locator's name search, when this build has the finder
 
     async def start(self, turn: Turn) -> list[Reply]:
         """Open a new draft (no database needed) and ask which facility."""

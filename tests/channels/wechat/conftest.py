@@ -82,7 +82,7 @@ async def instance(settings: Settings, db: Database, kb: KnowledgeBase, fake: Fa
                    ) -> AsyncIterator[Instance]:
     """One Tuoyu web app serving `/wechat` against the fake's API."""
     tuoyu = await build(wechat_settings(settings, fake.base_url, aes=aes), migrate=False, kb=kb, db=db)
-    app = create_app(tuoyu)
+    app = create_app(tuoyu.channel)
     async with served(app) as url:
         yield Instance(tuoyu, f"{url}/wechat", app.state.wechat)
 

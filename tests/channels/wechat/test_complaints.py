@@ -45,7 +45,7 @@ async def filed(tuoyu: Tuoyu) -> Complaint:
 
 
 async def staff_accepts(tuoyu: Tuoyu, row: Complaint, note: str = "") -> None:
-    service = tuoyu.services["complaints"]
+    service = tuoyu.services.complaints
     await service.add_staff(f"staff{row.id}", row.office_code, password="correct horse battery")
     await service.update(row.tracking, f"staff{row.id}", "accepted", note)
 
@@ -62,7 +62,7 @@ async def test_a_complaint_with_a_photo_is_filed_and_notified_back_in_the_chat(w
 
     await staff_accepts(tuoyu, row)
     before = len(wx.sent)
-    assert await tuoyu.services["outbox"].run_once() >= 1
+    assert await tuoyu.services.outbox.run_once() >= 1
     notices = [s.text for s in wx.sent[before:] if s.openid == OPENID]
     assert len(notices) == 1 and row.tracking in notices[0]
 
@@ -94,7 +94,7 @@ async def test_a_notice_after_48_hours_is_marked_undeliverable(wx: FakeWeChat, t
                         .values(last_seen=WeChatContact.last_seen - 49 * 3600))
     await staff_accepts(tuoyu, row)
     before = len(wx.sent)
-    await tuoyu.services["outbox"].run_once()
+    await tuoyu.services.outbox.run_once()
     assert [s for s in wx.sent[before:] if s.openid == OPENID] == []  # WeChat would refuse it (45015)
     async with tuoyu.db.session() as s:
         notice = (await s.execute(select(Outbox).where(Outbox.address == f"wechat:{OPENID}"))).scalars().one()
@@ -104,4 +104,4 @@ async def test_a_notice_after_48_hours_is_marked_undeliverable(wx: FakeWeChat, t
     assert notice.last_error is not None and notice.last_error.startswith("undeliverable: ")
     assert "48" in notice.last_error and notice.attempts == 1  # finished, not retried
     assert len(events) == 1 and "48" in events[0].note and "状态页" in events[0].note
-    assert await tuoyu.services["outbox"].run_once() == 0  # nothing left due
+    assert await tuoyu.services.outbox.run_once() == 0  # nothing left due

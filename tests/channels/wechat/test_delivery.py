@@ -106,7 +106,7 @@ async def test_a_slow_answer_is_success_now_and_a_message_later(wx: FakeWeChat, 
 
 async def test_wechat_is_off_without_its_token(database: Database, settings: Settings, kb: KnowledgeBase) -> None:
     tuoyu = await build(replace(settings, wechat_token=None), migrate=False, kb=kb, db=database)
-    transport = httpx.ASGITransport(app=create_app(tuoyu))
+    transport = httpx.ASGITransport(app=create_app(tuoyu.channel))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         timestamp, nonce = "1", "2"
         params = {"signature": sign("any", timestamp, nonce), "timestamp": timestamp, "nonce": nonce, "echostr": "e"}

@@ -18,7 +18,7 @@ from tests.channels.drivers import Driver, Seen, World
 
 SESSION = "contract-web-1"
 PAGE_BUTTON = re.compile(r'<button type="button" data-button="([^"]+)">([^<]*)</button>')
-GREETING = re.compile(r'<li class="msg bot"><p>(.*?)</p>', re.S)
+GREETING = re.compile(r'<li class="msg bot[^"]*"><p[^>]*>(.*?)</p>', re.S)
 UNLIMITED = Limits(chat_burst=1000, chat_per_s=1000.0, chat_ip_burst=1000, chat_ip_per_s=1000.0,
                    upload_burst=100, upload_per_s=100.0)
 

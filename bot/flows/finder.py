@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
-from bot.engine.flow import Turn
-from bot.engine.types import Button, InboundKind, Reply
+from bot.engine.flow import Expects, Turn
+from bot.engine.types import Button, InboundKind, Reply, State
 from locator.gazetteer import Gazetteer, Match, Place, is_place_word
 from locator.links import map_links
 from locator.model import CARE_BITS, FacilityRecord
@@ -38,10 +39,29 @@ class FinderFlow:
 
     name = "finder"
     prefix = "f"
-    commands: tuple[str, ...] = ("find",)
+    title = "finder_title"
+    start_commands: tuple[str, ...] = ("find",)
+    commands: tuple[str, ...] = ()
+    intents: Mapping[str, str] = MappingProxyType({"facility_search": "find", InboundKind.LOCATION.value: "find"})
+    keeps_emergency = False
 
     def __init__(self, service: FacilityService) -> None:
         self.service = service
+
+    def menu_buttons(self, turn: Turn) -> list[Button]:
+        return [Button(turn.t("btn_find"), "cmd:find")]
+
+    def expects(self, state: State) -> Expects:
+        """Every step is a choice: a care type, an age, a place (typed or tapped)."""
+        return Expects.CHOICE
+
+    async def understands(self, turn: Turn) -> bool:
+        text, step = turn.inbound.text, turn.state.step
+        if care_type(text) is not None or age_months(text) is not None:
+            return True
+        if is_skip(text) and step in ("type", "age"):
+            return True
+        return bool((await self.service.locate(text)).matches)
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -97,7 +117,8 @@ class FinderFlow:
                 return [self._ask_place(turn, turn.t("finder_ask_place"))]
             if step == "place":
                 return [self._ask_place(turn, turn.t("finder_no_place", text=text.strip()[:40]))]
-            return await self._next(turn, prefix=turn.t("finder_not_understood"))
+            return await self._next(turn, prefix=turn.t("finder_hint_age" if step == "age" else "finder_hint_type",
+                                                            text=text.strip()[:20]))
         return await self._next(turn)
 
     async def _button(self, turn: Turn, value: str) -> list[Reply]:

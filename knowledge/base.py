@@ -24,6 +24,7 @@ from knowledge.model import Article
 from knowledge.normalize import fold, load_yaml, t2s_table, use_t2s
 from knowledge.retrieval import Hit, Retriever
 from knowledge.semantic import E5Small, Embedder, QueryEncoder, SemanticIndex, VectorStore, text_key
+from knowledge.typos import TypoFixer
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).parent
@@ -84,6 +85,7 @@ class KnowledgeBase:
         self.cues = [(re.compile(pattern), np.array([a.topic == topic for a in self.ordered]))
                      for topic, pattern in load_yaml("topic_cues.yaml").items()]
         self.retriever = Retriever(articles)
+        self.typos = typo_fixer(self.ordered, self.retriever.normalize.synonyms.mapping)
         self.intents = intents or IntentDetector.default()
         self.emergency = emergency or EmergencyDetector.default()
         self.model = Model.default()
@@ -143,6 +145,7 @@ class KnowledgeBase:
         return self._decided(text, self._decide)
 
     def _decide(self, text: str) -> Decision:
+        text = self.typos(text)
         out = self.intents.out_of_scope(text)
         if out is not None:
             return Decision("fallback", reason=out.reason)
@@ -163,6 +166,7 @@ class KnowledgeBase:
 
     def search(self, text: str, limit: int = 10) -> list[Article]:
         """Articles for a search box: the fused ranking, nothing for what must never get an article."""
+        text = self.typos(text)
         if self.intents.out_of_scope(text) is not None:
             return []
         evidence = self.evidence(text)
@@ -241,6 +245,17 @@ def semantic_texts(article: Article) -> list[str]:
     texts += [t for t in article.title.values() if t]
     texts += ["，".join(ws) if lang == "zh" else ", ".join(ws) for lang, ws in article.keywords.items() if ws]
     return texts
+
+
+def typo_fixer(articles: list[Article], synonyms: dict[str, str]) -> TypoFixer:
+    """What the articles say is known; synonyms and keywords are the words a typo is read as."""
+    texts: list[str] = []
+    words: list[str] = list(synonyms)
+    for article in articles:
+        texts += [t for t in article.title.values() if t] + list(article.answer.values())
+        texts += [q for qs in article.questions.values() for q in qs]
+        words += [w for ws in article.keywords.values() for w in ws]
+    return TypoFixer(texts, words, load_yaml("typos.yaml"))
 
 
 def cache_path(folder: Path, cache_dir: Path) -> Path:

@@ -32,6 +32,7 @@ CANCEL = "cancel"  # the global command that leaves any flow; typed phrases in t
 #: An unreadable reply at a CHOICE step this short (characters, or Latin words) is taken as an answer attempt.
 ATTEMPT_CHARS, ATTEMPT_WORDS = 12, 4
 OFFERED = 40  # labels of the last reply's buttons remembered for typing them
+MIN_PART = 2  # characters of a label typed at a choice step that may stand for the whole label
 
 
 def label_key(text: str) -> str:
@@ -145,6 +146,8 @@ class Engine:
             if asks and self.kb.decide(text).kind == "answer":
                 return await self._leave_for(flow, turn)
             return await self._flow_input(flow, turn)
+        if (pressed := self._part_of_label(turn, flow)) is not None:
+            return await self._button(Turn(pressed, turn.state, turn.catalog, turn.chat_key))
         intent = self.kb.intents.intent(text)
         command = self.by_intent.get(intent or "")
         if command is not None:
@@ -157,6 +160,18 @@ class Engine:
         if await flow.understands(turn) or self._attempt(text):
             return await self._flow_input(flow, turn)
         return await self._leave_for(flow, turn)
+
+    @staticmethod
+    def _part_of_label(turn: Turn, flow: Flow) -> Inbound | None:
+        """At a choice step, part of exactly one of the step's button labels ("食品" for 食品安全): that button."""
+        key = label_key(turn.inbound.text)
+        if len(key) < MIN_PART:
+            return None
+        found = {data for label, data in turn.state.offered
+                 if data.startswith(f"{flow.prefix}:") and key in label_key(label)}
+        if len(found) != 1:
+            return None
+        return Inbound(InboundKind.BUTTON, text=found.pop(), channel=turn.inbound.channel)
 
     def _attempt(self, text: str) -> bool:
         """A short text that asks nothing the knowledge base answers: a try at answering the step."""
@@ -207,7 +222,7 @@ class Engine:
         if command in self.by_command:
             return await self._command(Turn(Inbound(InboundKind.COMMAND, text=command), turn.state, turn.catalog,
                                             turn.chat_key, turn.emergency))
-        if f"hotline_{intent}" in self.catalog.keys("zh"):
+        if f"hotline_{intent}" in self.catalog.keys(LANGS[0]):
             return [Reply(kind=intent, text=turn.t(f"hotline_{intent}"), score=1.0)]
         return self._answer_each(turn, turn.inbound.text) or [self.ask(turn, turn.inbound.text)]
 

@@ -203,7 +203,7 @@ class FinderFlow:
         if query["age"] not in (None, ANY):
             parts.append(turn.t("finder_cond_age", age=query["age"]))
         parts.append(turn.t("finder_cond_registered" if query["registered_only"] else "finder_cond_all"))
-        return ("、" if turn.lang == "zh" else ", ").join(parts)
+        return turn.t("finder_list_sep").join(parts)
 
     async def _results(self, turn: Turn, query: dict[str, Any]) -> list[Reply]:
         """One page of cards, remembered so "more" and the complaint flow can pick up from here."""
@@ -288,14 +288,14 @@ class FinderFlow:
                          if f.registered_on else turn.t("finder_card_registered_nodate", id=f.registry_id))
         else:
             lines.append(turn.t("finder_card_unregistered", id=f.registry_id))
-        sep = "、" if turn.lang == "zh" else ", "
+        sep = turn.t("finder_list_sep")
         lines.append(turn.t("finder_card_types", types=sep.join(turn.t(f"finder_care_{c}") for c in f.care_types)))
         ages = unknown
         if f.min_age_months is not None or f.max_age_months is not None:
             ages = turn.t("finder_card_ages_range", low=f.min_age_months if f.min_age_months is not None else 0,
                           high=f.max_age_months if f.max_age_months is not None else 36)
             if f.classes:
-                ages += f"（{'、'.join(f.classes)}）" if turn.lang == "zh" else f" ({', '.join(f.classes)})"
+                ages += turn.t("finder_card_classes", classes=sep.join(f.classes))
         lines.append(turn.t("finder_card_ages", ages=ages))
         if f.nature:
             lines.append(turn.t("finder_card_nature", nature=turn.t(f"finder_nature_{f.nature}")))

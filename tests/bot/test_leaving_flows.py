@@ -238,6 +238,19 @@ async def test_typing_a_button_offered_at_a_step_presses_it(app: Tuoyu) -> None:
     assert (await chat.state()).step == "contact" and "c:contact:anon" in data(contact)
 
 
+async def test_part_of_one_label_at_a_choice_step_presses_it(app: Tuoyu) -> None:
+    chat = await in_complaint(app, "zh")
+    await chat.say("七里河区的小太阳托育")
+    await chat.say("食品")
+    assert (await chat.state()).data["category"] == "food_safety"
+    chat = Chat(app)
+    await chat.say("/find")
+    await chat.say("全日")
+    assert (await chat.state()).data["care"] == "full_day"
+    [again] = await chat.say("12")  # in two labels (6–12, 12–24 months): not a choice
+    assert "没看懂" in again.text and (await chat.state()).step == "age"
+
+
 # ---- the complaint flow's own steps --------------------------------------------------------------
 
 async def test_step_one_offers_recent_facilities_only_when_there_are_some(app: Tuoyu) -> None:

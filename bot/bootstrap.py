@@ -15,8 +15,10 @@ from bot.conversations import Conversations
 from bot.engine.engine import Engine
 from bot.engine.flow import Flow
 from bot.i18n import Catalog, default_catalog
+from bot.port import ChannelPort
 from bot.settings import Settings, secret_key
 from bot.share import ShareService
+from complaints import photos
 from knowledge.base import KnowledgeBase, cache_build_command
 from knowledge.loader import ARTICLES
 from storage.database import Database
@@ -34,6 +36,7 @@ class Tuoyu:
     catalog: Catalog
     engine: Engine
     conversations: Conversations
+    port: ChannelPort
     services: dict[str, Any] = field(default_factory=dict)  # domain services by name
 
     async def close(self) -> None:
@@ -96,7 +99,9 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
     conversations = Conversations(db, engine)
     if (complaints := services.get("complaints")) is not None:
         complaints.chat_changed = conversations.drop_kept  # the retention purge edits conversation rows
-    return Tuoyu(settings, db, kb, catalog, engine, conversations, services)
+    port = ChannelPort(conversations, kb, catalog, photo_folder=photos.folder(settings.data_dir),
+                       share=services["share"], outbox=services.get("outbox"))
+    return Tuoyu(settings, db, kb, catalog, engine, conversations, port, services)
 
 
 async def start_index_build(cache_dir: Path) -> asyncio.subprocess.Process | None:

@@ -102,33 +102,45 @@ class Conversations:
 
     async def process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
         """Handle one action in order with the chat's other actions; state saved before replying."""
+        return (await self.process_with_state(chat_key, inbound))[0]
+
+    async def process_with_state(self, chat_key: str, inbound: Inbound, *,
+                                 lang: str | None = None) -> tuple[list[Reply], State]:
+        """`process`, also returning the chat's saved state; `lang` pins the chat's language before the action
+        (a channel's explicit choice), in the same transaction."""
         if "\x00" in inbound.text or "\x00" in inbound.args:  # PostgreSQL text and JSONB cannot hold U+0000
             inbound = replace(inbound, text=inbound.text.replace("\x00", ""), args=inbound.args.replace("\x00", ""))
         with bind(chat=chat_key):
-            replies = await self._process(chat_key, inbound)
+            replies, state = await self._process(chat_key, inbound, lang)
         count_replies(inbound, replies)
-        return replies
+        return replies, state
 
-    async def _process(self, chat_key: str, inbound: Inbound) -> list[Reply]:
+    async def _handle(self, inbound: Inbound, state: State, chat_key: str,
+                      lang: str | None) -> tuple[list[Reply], State]:
+        if lang is not None:
+            state.lang, state.lang_set = lang, True
+        return await self.engine.handle(inbound, state, chat_key=chat_key)
+
+    async def _process(self, chat_key: str, inbound: Inbound, lang: str | None) -> tuple[list[Reply], State]:
         # This runs for every message on every channel: prebuilt Core statements, as few round trips as can be.
         async with self._gate, self._chat_lock(chat_key):
             if not self.db.is_postgres:  # one process owns an SQLite file: the asyncio lock suffices
                 state = self._saved.pop(chat_key, None)  # back in only once the new state is saved
                 if state is None:
                     state = await self.db.unit(_read, chat_key)  # a thread round trip to read, one to save
-                replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
+                replies, new_state = await self._handle(inbound, state, chat_key, lang)
                 await self.db.unit(_save, *self._rows(chat_key, inbound, replies, new_state))
                 if self._remember:
                     self._saved[chat_key] = new_state
                     if len(self._saved) > self._remember:
                         self._saved.popitem(last=False)
-                return replies
+                return replies, new_state
             async with self.db.engine.begin() as conn:  # the advisory lock lives as long as this transaction
                 await conn.execute(_LOCK, {"k": zlib.crc32(chat_key.encode()) - 2**31})
                 state = await conn.run_sync(_read, chat_key)
-                replies, new_state = await self.engine.handle(inbound, state, chat_key=chat_key)
+                replies, new_state = await self._handle(inbound, state, chat_key, lang)
                 await conn.run_sync(_save, *self._rows(chat_key, inbound, replies, new_state))
-            return replies
+            return replies, new_state
 
     def _rows(self, chat_key: str, inbound: Inbound, replies: list[Reply],
               state: State) -> tuple[dict[str, Any], dict[str, Any] | None]:

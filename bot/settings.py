@@ -46,7 +46,7 @@ class Settings:
     bot_username: str = "TuoyuLanzhouBot"
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = "http://127.0.0.1:8000"  # `tuoyu serve` puts its own --host/--port here when unset
     secret_key: str = field(default="", repr=False)
     demo_data: bool = True
     review_max_months: int = 12

@@ -7,9 +7,16 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from datetime import datetime
 
-TRACKING = re.compile(r"^TY-\d{8}-[A-Z2-7]{8}$")
+TRACKING = re.compile(r"^TY-[0-9]{8}-[A-Z2-7]{8}$")
+#: A number as typed: prefix optional, separators already removed.
+_TYPED = re.compile(r"^(?:TY)?([0-9]{8})([A-Z0-9]{8})$")
+#: What people put between the parts: spaces, ASCII and typographic dashes, underscores, dots.
+_SEPARATORS = re.compile(r"[\s\-_.·\u2010-\u2015\u2212]+")
+#: Digits the base32 alphabet leaves out because they look like these letters (RFC 4648).
+_LOOKALIKES = str.maketrans("018", "OIB")
 KEYED = "k1$"  # prefix of keyed PIN hashes; older rows hold a bare sha256 hex digest
 
 
@@ -20,9 +27,18 @@ def new_tracking(now: datetime) -> str:
 
 
 def normalize_tracking(text: str) -> str | None:
-    """The tracking number in user input (any case, spaces), or None when it is not one."""
-    cleaned = re.sub(r"\s+", "", text).upper()
-    return cleaned if TRACKING.match(cleaned) else None
+    """The tracking number in user input, or None when it is not one.
+
+    People copy it from a chat or read it off a phone: any case, full-width characters from a Chinese input
+    method, spaces or other dashes between the parts or none, the `TY` left off, 0/1/8 for O/I/B. The status page,
+    the chats' /status and the staff commands all read numbers through here.
+    """
+    cleaned = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text[:80])).upper()
+    found = _TYPED.match(cleaned)
+    if not found:
+        return None
+    number = f"TY-{found.group(1)}-{found.group(2).translate(_LOOKALIKES)}"
+    return number if TRACKING.match(number) else None
 
 
 def new_pin() -> str:

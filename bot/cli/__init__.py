@@ -16,6 +16,10 @@ from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
+#: Exit status of a command whose reader went away (`tuoyu ask … | head -1`): 128 + SIGPIPE, as a shell
+#: reports for tools the signal ends.
+BROKEN_PIPE = 141
+
 #: Command groups in the order `tuoyu --help` lists them. Each module has register(subparsers).
 COMMANDS = [ask, chat, kb, facilities, complaints, staff, serve, telegram, share, db]
 
@@ -41,7 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = args.func(args)
         if inspect.iscoroutine(result):
             result = asyncio.run(result)
+        sys.stdout.flush()  # inside the try: a reader that left is noticed here, not at interpreter exit
         return int(result or 0)
+    except BrokenPipeError:
+        return _reader_gone()
     except (CommandError, SettingsError, FileNotFoundError) as exc:
         print(f"tuoyu: {exc}", file=sys.stderr)
         return 1
@@ -51,3 +58,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("command failed", exc_info=True)
         print(f"tuoyu: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away: end quietly; later writes (and the final flush) go nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (replaced in-process): nothing to flush
+        pass
+    finally:
+        os.close(devnull)
+    return BROKEN_PIPE

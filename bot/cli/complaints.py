@@ -6,14 +6,21 @@ import argparse
 import asyncio
 import json
 import sys
+import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from complaints.errors import ComplaintError
-from complaints.routing import CATEGORIES, DEPARTMENTS, UnknownCategory
+from complaints.lifecycle import Status
+from complaints.routing import CATEGORIES, DEPARTMENTS, Route, RoutingTable
+
+STATUSES = tuple(s.value for s in Status)
+#: What names the city level itself in --district (no district office).
+CITY_WORDS = ("city", "兰州市", "市级", "lanzhou")
 
 
 @dataclass
@@ -47,15 +54,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("complaints", help="complaint routing, handling and notification delivery")
     csub = p.add_subparsers(dest="complaints_command", required=True)
 
-    r = csub.add_parser("route", help="which office a complaint of a category in a district goes to")
-    r.add_argument("--category", required=True, help=", ".join(CATEGORIES))
-    r.add_argument("--district", default=None)
+    district_help = "district name, short name or code, e.g. 城关区, 城关, chengguan or 620102"
+    r = csub.add_parser("route", help="which office a complaint of a category in a district goes to; "
+                                      "without --category the whole routing table")
+    r.add_argument("--category", default=None, help=", ".join(CATEGORIES) + "; omit for every category")
+    r.add_argument("--district", default=None, help=district_help + "; omit for the city-level office "
+                                                    "(with --category) or every district (without)")
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=route)
 
     rs = csub.add_parser("route-set", help="override one routing row (audited)")
     rs.add_argument("--category", required=True, choices=CATEGORIES)
-    rs.add_argument("--district", default=None, help="omit to change every district")
+    rs.add_argument("--district", default=None, help=district_help + "; omit to change every district")
     rs.add_argument("--department", required=True, choices=DEPARTMENTS)
     rs.add_argument("--also-notify", default=None, help="comma-separated department codes")
     rs.add_argument("--urgent", default=None, action=argparse.BooleanOptionalAction)
@@ -68,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ls = csub.add_parser("list", help="open complaints (of one office with --as)")
     ls.add_argument("--as", dest="actor", default=None, metavar="STAFF")
-    ls.add_argument("--status", default=None)
+    ls.add_argument("--status", default=None, choices=STATUSES)
     ls.add_argument("--all", action="store_true", help="include closed complaints")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=list_complaints)
@@ -83,7 +93,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     up = csub.add_parser("update", help="change a complaint's status (accepted, in_progress, resolved, ...)")
     up.add_argument("tracking")
-    up.add_argument("--status", required=True)
+    up.add_argument("--status", required=True, choices=STATUSES)
     up.add_argument("--note", default="")
     up.add_argument("--to", default=None, help="office or department code, for --status transferred")
     up.add_argument("--as", dest="actor", required=True, metavar="STAFF")
@@ -91,7 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     dv = csub.add_parser("deliver", help="run the notification worker (outbox)")
     dv.add_argument("--once", action="store_true", help="deliver what is due, then exit")
-    dv.add_argument("--interval", type=float, default=5.0)
+    dv.add_argument("--interval", type=_positive, default=5.0, help="seconds between rounds")
     dv.set_defaults(func=deliver)
 
     nt = csub.add_parser("notifications", help="notifications for a chat (e.g. console:…) or everything pending")
@@ -102,8 +112,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     es.set_defaults(func=escalate)
 
     pg = csub.add_parser("purge", help="delete contact data of complaints closed longer than the retention time")
-    pg.add_argument("--days", type=int, default=None, help="default: TUOYU_CONTACT_RETENTION_DAYS")
+    pg.add_argument("--days", type=_days, default=None, help="default: TUOYU_CONTACT_RETENTION_DAYS")
     pg.set_defaults(func=purge)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def _days(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days (0 or more)")
+    return int(text)
 
 
 def _print_json(value: Any) -> None:
@@ -121,16 +147,55 @@ def _fail(exc: Exception) -> int:
     return 1
 
 
+class UnknownDistrict(ValueError):
+    """--district names no district of the routing table."""
+
+
+@cache
+def admin_codes() -> dict[str, str]:
+    """District name → the administrative code the bot uses for it (城关区 → 620102; 兰州新区 → lzxq)."""
+    from locator.gazetteer import Gazetteer
+
+    return {place.name: code for code, place in Gazetteer.default().districts.items()}
+
+
+def resolve_district(table: RoutingTable, text: str | None) -> str | None:
+    """The routing table's district for --district (name, short name, routing or administrative code); None for
+    the city level. Unknown text raises UnknownDistrict listing what is accepted."""
+    if text is None:
+        return None
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    if cleaned.lower() in CITY_WORDS:
+        return None
+    name = table.district(cleaned)
+    if name is None:
+        by_code = {code.lower(): district for district, code in admin_codes().items()}
+        name = table.district(by_code.get(cleaned.lower()))
+    if name is None:
+        known = ", ".join(f"{n} ({admin_codes().get(n, '-')}, {i['code']})" for n, i in table.districts.items())
+        raise UnknownDistrict(f"no district {text!r}; one of {known}, or city")
+    return name
+
+
 async def route(args: argparse.Namespace) -> int:
-    if args.category not in CATEGORIES:
+    if args.category is not None and args.category not in CATEGORIES:
         print(f"tuoyu complaints route: unknown category {args.category!r}; one of {', '.join(CATEGORIES)}",
               file=sys.stderr)
         return 2
+    async with context() as ctx:
+        table = await ctx.service.routing()
     try:
-        async with context() as ctx:
-            result = await ctx.service.route(args.category, args.district)
-    except UnknownCategory as exc:
-        return _fail(exc)
+        district = resolve_district(table, args.district)
+    except UnknownDistrict as exc:
+        if args.category is None:
+            print(f"tuoyu complaints route: {exc}", file=sys.stderr)
+            return 2
+        # the contract: an unknown district goes to the city-level office; say so beside the answer
+        print(f"tuoyu complaints route: {exc}; routed to the city-level office", file=sys.stderr)
+        district = None
+    if args.category is None:
+        return _print_table(table, [district] if args.district else [None, *table.districts], args.json)
+    result = table.route(args.category, district)
     if args.json:
         print(json.dumps(result.to_contract(), ensure_ascii=False))
     else:
@@ -139,12 +204,58 @@ async def route(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_table(table: RoutingTable, districts: list[str | None], as_json: bool) -> int:
+    """Every category for each district (None: the city level): a JSON list, or one block per category."""
+    routes = {c: [table.route(c, d) for d in districts] for c in CATEGORIES}
+    if as_json:
+        _print_json([{**r.to_contract(), "district": r.district, "district_code": admin_codes().get(r.district or ""),
+                      "office_code": r.office_code} for rows in routes.values() for r in rows])
+        return 0
+    from bot.i18n import default_catalog
+
+    label = default_catalog().get
+    width = max(_width(_place(r)) for r in routes[CATEGORIES[0]])
+    for category, rows in routes.items():
+        head = table.route(category, None)
+        print(f"{category} {label(f'complaint_cat_{category}')} → {_rule(table, head)}")
+        for r in rows:
+            differs = _rule(table, r) != _rule(table, head)
+            print(f"  {_pad(_place(r), width)}  {r.office}" + (f"  [{_rule(table, r)}: {r.basis}]" if differs else ""))
+    return 0
+
+
+def _rule(table: RoutingTable, r: Route) -> str:
+    """`public_security 公安, urgent, also notify health 卫生健康`: what a route's rule says, office aside."""
+    def name(code: str) -> str:
+        return f"{code} {table.departments[code]['zh']}"
+
+    return (name(r.department) + (", URGENT" if r.urgent else "")
+            + (", also notify " + ", ".join(name(d) for d in r.also_notify) if r.also_notify else ""))
+
+
+def _place(r: Route) -> str:
+    return f"{r.district} {admin_codes().get(r.district, '')}".rstrip() if r.district else "兰州市 (city)"
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 async def route_set(args: argparse.Namespace) -> int:
     also = tuple(x.strip() for x in args.also_notify.split(",") if x.strip()) if args.also_notify is not None else None
     try:
         async with context() as ctx:
-            result = await ctx.service.set_route(args.category, args.district, args.department, actor=args.actor,
+            district = resolve_district(await ctx.service.routing(), args.district)
+            result = await ctx.service.set_route(args.category, district, args.department, actor=args.actor,
                                                  why=args.why, also_notify=also, urgent=args.urgent)
+    except UnknownDistrict as exc:
+        print(f"tuoyu complaints route-set: {exc}", file=sys.stderr)
+        return 2
     except ComplaintError as exc:
         return _fail(exc)
     print(json.dumps(result.to_contract(), ensure_ascii=False))

@@ -9,8 +9,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from locator.geo import AREAS, CRS, BBox
+from locator.geo import AREAS, CRS, BBox, haversine_m
 from locator.model import CARE_BITS, NATURES
+
+#: The registry's area; a point farther than FAR_KM outside it gets a warning (its "nearest" are far away).
+AREA = AREAS["lanzhou"]
+FAR_KM = 25
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -76,7 +80,7 @@ async def run_import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(f"--area: {exc}", 2)
     if not args.file.is_file():
-        return _fail(f"no such file: {args.file}")
+        return _fail(f"{'not a file' if args.file.exists() else 'no such file'}: {args.file}")
     try:
         with Progress(label="checking", unit="rows") as progress:
             parsed = read_file(args.file, args.format, args.crs, area, progress=progress)
@@ -120,8 +124,21 @@ def _summary(report: dict[str, Any], args: argparse.Namespace) -> str:
 
 async def run_near(args: argparse.Namespace) -> int:
     if not (-90 <= args.lat <= 90 and -180 <= args.lon <= 180):
-        return _fail("LAT must be within ±90 and LON within ±180 (WGS-84 degrees)", 2)
+        return _fail("LAT must be within ±90 and LON within ±180 (WGS-84 degrees)" + _swap_hint(args.lat, args.lon), 2)
     return await _search(args, lambda service: _point(args.lat, args.lon))
+
+
+def km_outside(lat: float, lon: float, box: BBox = AREA) -> float:
+    """How far the point lies outside the box, in km (0 inside): to its nearest edge or corner."""
+    nearest = min(max(lat, box.south), box.north), min(max(lon, box.west), box.east)
+    return haversine_m(lat, lon, *nearest) / 1000
+
+
+def _swap_hint(lat: float, lon: float) -> str:
+    """A hint when LON LAT was typed for LAT LON (Lanzhou is 36 N, 103 E: `near 103.8 36.06`)."""
+    if -90 <= lon <= 90 and km_outside(lon, lat) <= FAR_KM:
+        return f"; latitude comes first: did you mean `tuoyu facilities near {lon:g} {lat:g}`?"
+    return ""
 
 
 async def _point(lat: float, lon: float) -> tuple[float, float] | str:
@@ -158,7 +175,7 @@ async def _search(args: argparse.Namespace, where: Callable[[Any], Awaitable[tup
     from bot.settings import Settings
     from locator.geocode import make_geocoder
     from locator.search import Filters
-    from locator.service import FacilityService, card, covers
+    from locator.service import FacilityService, card
 
     if args.limit < 1 or (args.age is not None and not 0 <= args.age <= 72):
         return _fail("--limit must be ≥ 1 and --age within 0–72 months", 2)
@@ -177,16 +194,15 @@ async def _search(args: argparse.Namespace, where: Callable[[Any], Awaitable[tup
         await service.close()
         await db.dispose()
     cards = [{**card(h), "distance_m": round(h.distance_m, 1)} for h in found.hits]
-    outside = not covers(lat, lon)
-    if outside:
-        note = (f"({lat:.4f}, {lon:.4f}) is outside Lanzhou: the facility registry covers Lanzhou only (its "
-                "districts, counties and 兰州新区).")
+    far = km_outside(lat, lon)
+    if far > FAR_KM:
+        note = (f"tuoyu facilities: warning: ({lat:.4f}, {lon:.4f}) is {far:,.0f} km outside Lanzhou: the facility "
+                "registry covers Lanzhou only (its districts, counties and 兰州新区)")
         if cards:
             first = cards[0]
-            note += (f" The nearest facility is {first['name']} ({first['district']}), "
-                     f"{first['distance_m'] / 1000:,.0f} km away.")
-        print(note, file=sys.stderr if args.json else sys.stdout)
-        cards = cards if args.json else cards[:1]
+            note += (f"; the nearest facility is {first['name']} ({first['district']}), "
+                     f"{first['distance_m'] / 1000:,.0f} km away")
+        print(note + _swap_hint(lat, lon), file=sys.stderr)
     if args.json:
         print(json.dumps(cards, ensure_ascii=False, indent=2))
         return 0

@@ -87,17 +87,29 @@ def test_exit_codes(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "not where" in capsys.readouterr().err
 
 
-def test_a_point_outside_lanzhou_is_told_so_with_the_nearest(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_point_far_outside_lanzhou_is_warned_on_stderr_with_the_nearest(env: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
     path = env / "a.csv"
     path.write_text(CSV, encoding="utf-8")
     main(["facilities", "import", str(path)])
     capsys.readouterr()
     assert main(["facilities", "near", "39.9", "116.4"]) == 0  # Beijing
-    out = capsys.readouterr().out
-    assert "outside Lanzhou" in out and "nearest facility is 兰州测试一园 (城关区), 1,1" in out and "km away" in out
-    assert "兰州测试二园" not in out  # the nearest only, not a list 1,000 km away
+    captured = capsys.readouterr()
+    assert "outside Lanzhou" in captured.err and "nearest facility is 兰州测试一园 (城关区), 1,1" in captured.err
+    assert len(captured.err.splitlines()) == 1 and "latitude comes first" not in captured.err
+    assert "兰州测试一园" in captured.out and "兰州测试二园" in captured.out  # the results, as asked for
     assert main(["facilities", "near", "39.9", "116.4", "--json"]) == 0
     captured = capsys.readouterr()
     assert "outside Lanzhou" in captured.err and len(json.loads(captured.out)) == 2
     assert main(["facilities", "near", "36.07", "103.77"]) == 0
-    assert "outside" not in capsys.readouterr().out
+    assert "outside" not in capsys.readouterr().err
+    assert main(["facilities", "near", "35.45", "103.9"]) == 0  # 11 km south of the area's box: no warning
+    assert capsys.readouterr().err == ""
+
+
+def test_latitude_and_longitude_swapped(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["facilities", "near", "103.8", "36.06"]) == 2
+    err = capsys.readouterr().err
+    assert "latitude comes first: did you mean `tuoyu facilities near 36.06 103.8`?" in err
+    assert main(["facilities", "near", "100", "103"]) == 2
+    assert "did you mean" not in capsys.readouterr().err  # swapped, it is no point either

@@ -28,6 +28,16 @@ async def test_right_pin_shows_history_and_notes(client: httpx.AsyncClient, file
     assert "wang" not in html  # staff names stay inside the office
 
 
+async def test_a_number_typed_as_people_type_it_opens_the_page(client: httpx.AsyncClient, filed: Filed) -> None:
+    assert filed.pin
+    _, date, random = filed.tracking.split("-")
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in filed.tracking)  # as a Chinese input method types it
+    for typed in (f"ty{date}{random.lower()}", f"TY {date[:4]} {date[4:]} {random[:4]} {random[4:]}", full_width):
+        response = await lookup(client, typed, filed.pin)
+        assert response.status_code == 200, typed
+        assert f'id="tracking">{filed.tracking}<' in response.text
+
+
 async def test_wrong_pin_is_refused(client: httpx.AsyncClient, filed: Filed) -> None:
     response = await lookup(client, filed.tracking, "000000" if filed.pin != "000000" else "111111")
     assert response.status_code == 400 and "查询号或查询码不正确" in response.text

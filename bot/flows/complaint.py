@@ -435,7 +435,8 @@ class ComplaintFlow:
             matches = data.get("matches") or []
             if arg.isdigit() and int(arg) < len(matches):
                 return self._set_facility(turn, matches[int(arg)])
-            return self._set_facility(turn, {"id": None, "name": data.get("query") or "-", "district": None})
+            query = str(data.get("query") or "-")
+            return self._set_facility(turn, {"id": None, "name": query, "district": self._district_in(query)})
         if action == "dist" and turn.state.step == "district":
             name = next((n for n, i in self.table.districts.items() if i["code"] == arg), None)
             data["district"] = name

@@ -272,6 +272,15 @@ async def test_a_facility_named_with_its_district_is_not_asked_for_it(app: Tuoyu
     assert state.step == "category" and state.data["district"] == "七里河区" and "第 2/7 步" in category.text
 
 
+async def test_none_of_the_registry_matches_keeps_the_district_typed(app: Tuoyu) -> None:
+    chat = await in_complaint(app, "zh")
+    [pick] = await chat.say("七里河区 示例")  # the demo registry has facilities named 示例·…
+    assert "c:pick:none" in data(pick)
+    await chat.press("c:pick:none")
+    state = await chat.state()
+    assert state.step == "category" and state.data["district"] == "七里河区"
+
+
 async def test_privacy_is_told_before_the_phone_number_is_asked(app: Tuoyu) -> None:
     chat = await in_complaint(app, "zh", "description")
     await chat.say("孩子中午吃的饭菜有异味，回家后腹泻。")

@@ -190,6 +190,8 @@ class Engine:
         """Leave the flow and route the message as if none were active; say the flow was left (after any
         emergency call, which always comes first)."""
         turn.state.leave()
+        if not turn.state.lang_set:  # no longer an answer that may be a name: its language is the parent's
+            turn.state.lang = written_language(turn.inbound.text) or turn.state.lang
         replies = await self._text(turn)
         at = next((i for i, r in enumerate(replies) if r.kind != "emergency"), len(replies))
         replies.insert(at, self._info(turn, "flow_left", flow=turn.t(flow.title)))

@@ -134,6 +134,9 @@ class ComplaintFlow:
         text = inbound.text.strip()
         if step == "photos" and is_skip(text):
             return [*prefix, self._ask_contact(turn)]
+        if turn.emergency and step in ("facility", "pick"):  # what is happening, not the facility's name
+            ask = self._numbered(turn, "facility", turn.t("complaint_ask_facility_first"))
+            return [*prefix, self._reply(ask, self._recent_buttons(turn))]
         handler = {"facility": self._facility_text, "pick": self._facility_text, "district": self._district_text,
                    "description": self._description_text, "when": self._when_text,
                    "contact": self._contact_text}.get(step)

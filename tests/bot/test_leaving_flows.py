@@ -181,6 +181,20 @@ async def test_an_emergency_in_a_complaint_is_part_of_it(app: Tuoyu, lang: str, 
     assert (state.flow, state.step) == ("complaint", "when") and state.data["urgent"]
 
 
+async def test_an_emergency_at_the_facility_step_is_not_taken_as_its_name(app: Tuoyu) -> None:
+    chat = await in_complaint(app, "zh")
+    emergency, urgent, ask = await chat.say("老师打孩子，孩子头上一直在流血")
+    assert emergency.kind == "emergency" and "紧急" in urgent.text and "是哪家机构" in ask.text
+    state = await chat.state()
+    assert (state.step, state.data["urgent"]) == ("facility", True) and "facility_name" not in state.data
+
+
+async def test_a_question_in_english_leaving_a_chinese_chat_is_answered_in_english(app: Tuoyu) -> None:
+    chat = await in_finder(app, "zh")
+    note, answer = await chat.say("How long is maternity leave?")
+    assert note.text.startswith("Left the childcare finder") and answer.text.startswith("Maternity leave")
+
+
 # ---- answers it cannot read ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("lang", "text", "hint"), [("zh", "很小", "没看懂“很小”是多大"),

@@ -32,10 +32,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.cli.ask import reply_object  # noqa: E402
 from bot.engine.engine import Engine  # noqa: E402
 from bot.engine.types import Inbound, State  # noqa: E402
 from bot.i18n import default_catalog  # noqa: E402
+from bot.port import public_reply  # noqa: E402
 from knowledge.answerability import FEATURES, Model  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.memo import Recent  # noqa: E402
@@ -174,7 +174,7 @@ class Study:
         for i in members:
             replies, _ = await self.engine.handle(Inbound.message(self.rows[i]["text"]),
                                                   State(lang="zh", lang_set=False))
-            out[i] = reply_object(replies)
+            out[i] = public_reply(replies)
         return out
 
     def score(self, replies: dict[int, dict]) -> dict[str, list[int]]:

@@ -102,11 +102,11 @@ async def tuoyu_bot(mode: str, port: int) -> None:
     from bot.channels.telegram.runtime import run_polling, serve_webhook
 
     async with running() as tuoyu:
-        app = build_application(tuoyu, webhook=mode == "webhook", rate_limiter=limiter(), in_flight=IN_FLIGHT)
+        app = build_application(tuoyu.channel, webhook=mode == "webhook", rate_limiter=limiter(), in_flight=IN_FLIGHT)
         if mode == "polling":
-            await run_polling(tuoyu, app=app)
+            await run_polling(tuoyu.channel, app=app)
         else:
-            await serve_webhook(tuoyu, host="127.0.0.1", port=port, app=app,
+            await serve_webhook(tuoyu.channel, host="127.0.0.1", port=port, app=app,
                                 max_connections=CONNECTIONS)
 
 

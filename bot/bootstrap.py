@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,8 @@ from bot.conversations import Conversations
 from bot.engine.engine import Engine
 from bot.engine.flow import Flow
 from bot.i18n import Catalog, default_catalog
-from bot.port import ChannelPort
+from bot.port import ChannelContext, ChannelPort
+from bot.services import Services
 from bot.settings import Settings, secret_key
 from bot.share import ShareService
 from complaints import photos
@@ -37,33 +38,37 @@ class Tuoyu:
     engine: Engine
     conversations: Conversations
     port: ChannelPort
-    services: dict[str, Any] = field(default_factory=dict)  # domain services by name
+    services: Services
+
+    @property
+    def channel(self) -> ChannelContext:
+        """What a channel adapter is handed: the port, the settings and the typed services, never this root."""
+        return ChannelContext(self.port, self.settings, self.services)
 
     async def close(self) -> None:
-        if "facilities" in self.services:
-            await self.services["facilities"].close()
+        await self.services.close()
         await self.db.dispose()
 
 
-def build_flows(settings: Settings, db: Database, kb: KnowledgeBase, services: dict[str, Any]) -> list[Flow]:
+def build_flows(settings: Settings, db: Database, kb: KnowledgeBase, services: Services) -> list[Flow]:
     """The multi-step flows this build offers (finder, complaint) with their services."""
     return [finder_flow(settings, db, services), complaint_flow(settings, db, services)]
 
 
-def finder_flow(settings: Settings, db: Database, services: dict[str, Any]) -> Flow:
-    """The facility finder service (services["facilities"], with the online geocoder when configured) and its
+def finder_flow(settings: Settings, db: Database, services: Services) -> Flow:
+    """The facility finder service (services.facilities, with the online geocoder when configured) and its
     chat flow."""
     from bot.flows.finder import FinderFlow
     from locator.geocode import make_geocoder
     from locator.service import FacilityService
 
     geocoder = make_geocoder(settings.geocoder, settings.geocoder_key, settings.geocoder_url)
-    services["facilities"] = FacilityService(db, geocoder=geocoder, provider=settings.geocoder)
-    return FinderFlow(services["facilities"])
+    services.facilities = FacilityService(db, geocoder=geocoder, provider=settings.geocoder)
+    return FinderFlow(services.facilities)
 
 
-def complaint_flow(settings: Settings, db: Database, services: dict[str, Any]) -> Flow:
-    """The complaint service, its outbox worker (services["outbox"], started by the server) and the intake flow."""
+def complaint_flow(settings: Settings, db: Database, services: Services) -> Flow:
+    """The complaint service, its outbox worker (services.outbox, started by the server) and the intake flow."""
     from bot.flows.complaint import ComplaintFlow
     from complaints.outbox import Deliverer, standard_strategies
     from complaints.service import ComplaintService
@@ -72,8 +77,8 @@ def complaint_flow(settings: Settings, db: Database, services: dict[str, Any]) -
     deliverer = Deliverer(db, standard_strategies(smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
                                                   smtp_sender=settings.smtp_sender))
     service = ComplaintService(db, default_catalog().get, pin_key=pin_key(secret_key(settings)), wake=deliverer.wake)
-    services.update(complaints=service, outbox=deliverer)
-    return ComplaintFlow(service, service.base_table, services)
+    services.complaints, services.outbox = service, deliverer
+    return ComplaintFlow(service, service.base_table, services.facilities)
 
 
 async def build(settings: Settings | None = None, *, migrate: bool = True, kb: KnowledgeBase | None = None,
@@ -94,13 +99,13 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
         log.warning("building the knowledge index in a child process failed; building it here")
     kb = kb or KnowledgeBase.load(cache_dir=cache_dir)
     catalog = default_catalog()
-    services: dict[str, Any] = {"share": ShareService(db)}
+    services = Services(db, ShareService(db))
     engine = Engine(kb, catalog, build_flows(settings, db, kb, services), public_url=settings.public_url)
     conversations = Conversations(db, engine)
-    if (complaints := services.get("complaints")) is not None:
-        complaints.chat_changed = conversations.drop_kept  # the retention purge edits conversation rows
+    if services.complaints is not None:
+        services.complaints.chat_changed = conversations.drop_kept  # the retention purge edits conversation rows
     port = ChannelPort(conversations, kb, catalog, photo_folder=photos.folder(settings.data_dir),
-                       share=services["share"], outbox=services.get("outbox"))
+                       share=services.share, outbox=services.outbox)
     return Tuoyu(settings, db, kb, catalog, engine, conversations, port, services)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.conversations import Conversations
 from bot.engine.types import Inbound, InboundKind, Reply
@@ -21,6 +21,10 @@ from complaints import photos
 from complaints.outbox import Deliverer, Strategy
 from knowledge.base import KnowledgeBase
 from knowledge.model import Article
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +37,13 @@ class PhotoUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one inbound action produced: the replies, the chat's language and the flow it is in afterwards."""
+    """What one inbound action produced: the replies, the chat's language, the flow it is in afterwards and what
+    that flow has collected so far (a channel keeps the parent's own numbers out of what it stores)."""
 
     replies: list[Reply]
     lang: str
     flow: str | None
+    collected: dict[str, Any] = field(default_factory=dict)
 
 
 def public_reply(replies: Sequence[Reply]) -> dict[str, Any]:
@@ -71,8 +77,19 @@ class ChannelPort:
         self._share = share
         self._outbox = outbox
 
-    def t(self, key: str, lang: str, **values: object) -> str:
-        """A channel's own words (bot/messages/<area>.<lang>.yaml) in a language."""
+    @property
+    def catalog(self) -> Catalog:
+        """The message catalog, for channels that render pages or menus with many of their own words."""
+        return self._catalog
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The articles, for channels that publish them as pages (the web guide)."""
+        return self._kb
+
+    def t(self, key: str, lang: str | None, **values: object) -> str:
+        """A channel's own words (bot/messages/<area>.<lang>.yaml) in a language (a client's code such as en-US
+        is mapped; Chinese by default)."""
         return str(self._catalog.get(key, normalize_lang(lang), **values))
 
     async def process(self, chat_key: str, inbound: Inbound, *, lang: str | None = None) -> Outcome:
@@ -80,7 +97,7 @@ class ChannelPort:
         channel's explicit choice, such as the web page's language switch)."""
         pinned = normalize_lang(lang) if lang else None
         replies, state = await self._conversations.process_with_state(chat_key, inbound, lang=pinned)
-        return Outcome(replies, state.lang, state.flow)
+        return Outcome(replies, state.lang, state.flow, dict(state.data))
 
     async def language(self, chat_key: str) -> str:
         """The chat's language as last saved (zh for a chat never seen)."""
@@ -93,7 +110,7 @@ class ChannelPort:
         return takes_photo(await self._conversations.load(chat_key))
 
     async def photo(self, chat_key: str, fetch: Fetch, *, channel: str, fallback: str | None = None,
-                    limit: int = photos.MAX_BYTES) -> Outcome:
+                    limit: int = photos.MAX_BYTES, lang_hint: str | None = None) -> Outcome:
         """A photo sent to a chat: fetched and stored only when the chat's flow takes one, then handed to it.
 
         A photo that cannot be fetched or read is passed on as `fallback` (a channel's own file reference, shown to
@@ -109,20 +126,22 @@ class ChannelPort:
                     raise
                 log.warning("complaint photo kept as the channel's reference: %s", exc)
                 stored = fallback
-        return await self.process(chat_key, Inbound(InboundKind.PHOTO, attachment=stored, channel=channel))
+        return await self.process(chat_key, Inbound(InboundKind.PHOTO, attachment=stored, channel=channel,
+                                                    lang_hint=lang_hint))
 
-    async def open_guide(self, chat_key: str, payload: str, *, channel: str, lang_hint: str | None = None
-                         ) -> Outcome:
+    async def open_guide(self, chat_key: str, payload: str, *, channel: str, lang_hint: str | None = None,
+                         lang: str | None = None) -> Outcome:
         """A shared guidance link (`g-<article>[-<ref>]`, from a deep link, a scene QR code or a web link):
-        counted per article and referral code, then the article; any other payload is a plain start."""
+        counted per article and referral code, then the article; any other payload is a plain start. `lang`
+        pins the chat's language as in `process`."""
         parsed = parse_payload(payload)
         if parsed is None or self._kb.get(parsed[0]) is None:
             return await self.process(chat_key, Inbound(InboundKind.COMMAND, text="start", channel=channel,
-                                                        lang_hint=lang_hint))
+                                                        lang_hint=lang_hint), lang=lang)
         if self._share is not None:
             await self._share.record(parsed[0], parsed[1], channel)
         return await self.process(chat_key, Inbound(InboundKind.COMMAND, text="start", args=payload,
-                                                    channel=channel, lang_hint=lang_hint))
+                                                    channel=channel, lang_hint=lang_hint), lang=lang)
 
     def search(self, text: str, limit: int = 10) -> list[Article]:
         """Articles for a search box by the engine's own rules: none for an emergency (that needs the chat, not a
@@ -144,3 +163,12 @@ class ChannelPort:
     def public(replies: Sequence[Reply]) -> dict[str, Any]:
         return public_reply(replies)
 
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What a channel adapter is handed at start-up: the port, the settings, and the typed services a channel
+    runs beside its chats (the jobs runner, its own tables, the staff pages)."""
+
+    port: ChannelPort
+    settings: Settings
+    services: Services

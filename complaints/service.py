@@ -21,7 +21,19 @@ from complaints.models import AuditLog, Complaint, ComplaintEvent, Outbox, Routi
 from complaints.outbox import Clock, enqueue, utc_now
 from complaints.privacy import mask_numbers, redact_numbers, without
 from complaints.routing import CATEGORIES, DEPARTMENTS, Office, Route, RoutingTable, Rule
-from complaints.views import Detail, Event, Filed, Similar, StaffView, StatusView, Submission, Summary, aware
+from complaints.views import (
+    AuditEntry,
+    Backlog,
+    Detail,
+    Event,
+    Filed,
+    Similar,
+    StaffView,
+    StatusView,
+    Submission,
+    Summary,
+    aware,
+)
 from storage import attempts
 from storage.database import Database
 from storage.models import Conversation
@@ -430,6 +442,23 @@ class ComplaintService:
             return Detail(self._summary(row), row.office_name, shown(row.description), shown(row.happened),
                           list(row.photos), row.facility_id, row.anonymous, row.phone, bool(row.chat_key),
                           aware(row.escalated_at), row.rating, await self._history(s, row))
+
+    async def audit_trail(self, tracking: str) -> list[AuditEntry]:
+        """The audit entries of one complaint (who viewed or changed it), oldest first; the caller has checked
+        that the reader may see the complaint."""
+        query = (select(AuditLog.at, AuditLog.actor, AuditLog.action)
+                 .join(Complaint, Complaint.id == AuditLog.complaint_id)
+                 .where(Complaint.tracking == tracking).order_by(AuditLog.id))
+        async with self.db.session() as s:
+            return [AuditEntry(at, actor, action) for at, actor, action in (await s.execute(query)).all()]
+
+    async def backlog(self) -> Backlog:
+        """Complaints by status and the outbox's undelivered notices with the oldest one's time (UTC)."""
+        async with self.db.session() as s:
+            by_status = dict((await s.execute(select(Complaint.status, func.count()).group_by(Complaint.status))).all())
+            pending, oldest = (await s.execute(select(func.count(), func.min(Outbox.created_at))
+                                               .where(Outbox.sent_at.is_(None)))).one()
+        return Backlog({str(k): int(v) for k, v in by_status.items()}, int(pending), aware(oldest))
 
     async def _check_office(self, member: Staff, row: Complaint, action: str) -> None:
         """Forbidden unless the member works at the assigned office; the refusal is audited apart."""

@@ -140,3 +140,21 @@ class StaffView:
     telegram_chat: str | None
     email: str | None
     active: bool
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of a complaint's audit trail: who viewed or changed it, and when."""
+
+    at: datetime
+    actor: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What the shared database holds for monitoring: complaints by status and the undelivered notices."""
+
+    by_status: dict[str, int]
+    pending: int
+    oldest_pending: datetime | None

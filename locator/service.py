@@ -11,8 +11,10 @@ from locator.gazetteer import Gazetteer, Match, fold
 from locator.geo import AREAS
 from locator.geocode import Geocoder, Lookup, PlaceLocator
 from locator.links import map_links
+from locator.model import FacilityRecord
 from locator.models import Facility
 from locator.search import Filters, Found, Hit, close_reader, nearest
+from locator.store import record
 from storage.database import Database
 
 #: What the registry covers: Lanzhou's districts, counties and 兰州新区 (as a box around them).
@@ -73,6 +75,19 @@ class FacilityService:
             rows = {r.registry_id: r for r in await conn.execute(query)}
         ranked = process.extract(text, {k: r.name for k, r in rows.items()}, scorer=fuzz.partial_ratio, limit=limit)
         return [{"id": key, "name": rows[key].name, "district": rows[key].district} for _, _, key in ranked]
+
+    async def facility(self, registry_id: str) -> FacilityRecord | None:
+        """One facility by its registry id (its own page), None when the registry has no such id."""
+        async with self.db.engine.connect() as conn:
+            row = (await conn.execute(select(Facility.__table__).where(Facility.registry_id == registry_id)))
+            found = row.mappings().first()
+        return None if found is None else record(found)
+
+    async def demo_loaded(self) -> bool:
+        """True when any synthetic demo facility is in the registry (pages then say the data is not real)."""
+        async with self.db.engine.connect() as conn:
+            found = await conn.execute(select(Facility.registry_id).where(Facility.demo.is_(True)).limit(1))
+            return found.first() is not None
 
     async def close(self) -> None:
         """Release the search connections (the database itself is closed by its owner)."""

@@ -9,7 +9,7 @@ import uuid
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TextIO
 
-from bot.engine.types import Inbound, Reply
+from bot.engine.types import Inbound
 from visual.progress import Progress
 
 
@@ -20,22 +20,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", metavar="FILE", help="JSON Lines of {id, text, lang?}; - for stdin")
     p.add_argument("text", nargs="*")
     p.set_defaults(func=run)
-
-
-def reply_object(replies: list[Reply]) -> dict[str, Any]:
-    """The contract's reply object: the first reply's kind, all texts as the user reads them."""
-    first = replies[0]
-    main = next((r for r in replies if r.article), first)
-    return {
-        "kind": first.kind,
-        "article": main.article,
-        "topic": main.topic,
-        "candidates": next((r.candidates for r in replies if r.candidates), []),
-        "text": "\n\n".join(r.text for r in replies),
-        "sources": [{"title": s.title, "url": s.url} for s in main.sources],
-        "score": round(float(first.score if first.kind != "answer" else main.score), 4),
-        "buttons": [{"label": b.label, "data": b.data} for r in replies for b in r.buttons],
-    }
 
 
 def _progress(stream: TextIO) -> AbstractContextManager[Progress | None]:
@@ -51,6 +35,7 @@ def _progress(stream: TextIO) -> AbstractContextManager[Progress | None]:
 
 async def run(args: argparse.Namespace) -> int:
     from bot.bootstrap import running
+    from bot.port import public_reply
 
     if not args.batch and not args.text:
         print("tuoyu ask: give a question, or --batch FILE", file=sys.stderr)
@@ -59,10 +44,9 @@ async def run(args: argparse.Namespace) -> int:
         async def one(text: str, lang: str | None) -> dict[str, Any]:
             chat_key = f"ask:{uuid.uuid4().hex}"
             lang = lang or args.lang or ("en" if text.isascii() and any(c.isalpha() for c in text) else "zh")
-            await app.conversations.process(chat_key, Inbound.message(f"/lang {lang}", channel="cli"))
-            replies = await app.conversations.process(chat_key, Inbound.message(text, channel="cli"))
+            outcome = await app.port.process(chat_key, Inbound.message(text, channel="cli"), lang=lang)
             await app.conversations.forget(chat_key)
-            return reply_object(replies)
+            return public_reply(outcome.replies)
 
         if args.batch:
             stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115

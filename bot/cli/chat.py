@@ -17,5 +17,5 @@ async def run(args: argparse.Namespace) -> int:
     from bot.channels import console
 
     async with running() as app:
-        await console.run(app.conversations, lang=args.lang)
+        await console.run(app.port, lang=args.lang)
     return 0

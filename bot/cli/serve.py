@@ -127,13 +127,13 @@ async def serve(host: str, port: int, limits: Limits | None = None) -> int:
             from bot.channels.telegram.runtime import serve_webhook
 
             def with_webhook(routes: list[BaseRoute]) -> ASGIApp:
-                return create_app(tuoyu, limits, extra_routes=routes)
+                return create_app(tuoyu.channel, limits, extra_routes=routes)
 
             settle_heap()
-            await serve_webhook(tuoyu, host=host, port=port, make_app=with_webhook)
+            await serve_webhook(tuoyu.channel, host=host, port=port, make_app=with_webhook)
             return 0
         # Access lines are logged at INFO and uvicorn's loggers are at WARNING here: none would be written.
-        config = uvicorn.Config(create_app(tuoyu, limits), host=host, port=port, log_level="warning",
+        config = uvicorn.Config(create_app(tuoyu.channel, limits), host=host, port=port, log_level="warning",
                                 access_log=False, lifespan="on", server_header=False, timeout_graceful_shutdown=5)
         settle_heap()
         try:

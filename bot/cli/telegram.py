@@ -32,7 +32,7 @@ async def bot(args: argparse.Namespace) -> int:
         raise CommandError("TUOYU_TELEGRAM_TOKEN is not set")
     async with running(settings) as tuoyu:
         if args.webhook:
-            await serve_webhook(tuoyu, host=args.host, port=args.port)
+            await serve_webhook(tuoyu.channel, host=args.host, port=args.port)
         else:
-            await run_polling(tuoyu)
+            await run_polling(tuoyu.channel)
     return 0

@@ -16,6 +16,7 @@ from bot.engine.flow import Expects, Flow, Turn
 from bot.engine.render import article_reply, emergency_buttons
 from bot.engine.types import Button, Inbound, InboundKind, Reply, State
 from bot.i18n import LANGS, Catalog, normalize_lang, written_language
+from bot.share import parse_payload
 from knowledge.ages import child_age_months
 from knowledge.base import KnowledgeBase
 from knowledge.emergency import Emergency
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 4000
 MAX_ANSWERS = 2  # one message asking several things gets at most this many articles
 CHILD_AGE = "child_age_months"  # state.memory key: the age (months) the parent last gave
-GUIDE_PAYLOAD = "g-"
 CANCEL = "cancel"  # the global command that leaves any flow; typed phrases in the catalogue's `phrases_cancel`
 #: An unreadable reply at a CHOICE step this short (characters, or Latin words) is taken as an answer attempt.
 ATTEMPT_CHARS, ATTEMPT_WORDS = 12, 4
@@ -284,11 +284,9 @@ class Engine:
 
     async def _command(self, turn: Turn) -> list[Reply]:
         name, args, state = turn.inbound.text, turn.inbound.args, turn.state
-        if name == "start" and args.startswith(GUIDE_PAYLOAD):
-            article = self.kb.get(parse_guide_payload(args)[0])
-            if article:
-                state.leave()
-                return [self._article(turn, article)]
+        if name == "start" and (parsed := parse_payload(args)) and (article := self.kb.get(parsed[0])):
+            state.leave()
+            return [self._article(turn, article)]
         if name in ("start", "menu"):
             state.leave()
             return [Reply(kind="smalltalk", text=turn.t("welcome"), buttons=self._menu_buttons(turn), score=1.0)]
@@ -382,9 +380,3 @@ class Engine:
         if not any(b.data in own for b in reply.buttons):
             reply.buttons.append(self._cancel_button(turn))
 
-
-def parse_guide_payload(payload: str) -> tuple[str, str | None]:
-    """`g-<article>[-<ref>]` → (article id, referral code or None)."""
-    body = payload[len(GUIDE_PAYLOAD):]
-    article, _, ref = body.partition("-")
-    return article, (ref or None)

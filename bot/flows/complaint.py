@@ -74,10 +74,10 @@ class ComplaintFlow:
     keeps_emergency = True  # a child in danger at a facility is what the complaint is about: it becomes urgent
 
     def __init__(self, service: ComplaintService, table: RoutingTable,
-                 services: Mapping[str, Any] | None = None, retention_days: int | None = None) -> None:
+                 facilities: FacilityLookup | None = None, retention_days: int | None = None) -> None:
         self.service = service
         self.table = table
-        self.services = services or {}
+        self.facilities = facilities  # the locator's name search, when this build has the finder
         self.retention_days = retention_days  # told before a phone number is asked for; None: "as the rules set"
 
     def menu_buttons(self, turn: Turn) -> list[Button]:
@@ -94,12 +94,6 @@ class ComplaintFlow:
         if step == "contact":
             return valid_phone(text) is not None
         return step == "photos" and is_skip(text)
-
-    @property
-    def facilities(self) -> FacilityLookup | None:
-        """The locator's service when it is built and offers name search; looked up late, it may come later."""
-        found = self.services.get("facilities")
-        return found if callable(getattr(found, "search_names", None)) else None
 
     async def start(self, turn: Turn) -> list[Reply]:
         """Open a new draft (no database needed) and ask which facility."""

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import Tuoyu, build
 from bot.engine.types import Inbound, InboundKind, Reply
+from bot.flows.complaint import ComplaintFlow
 from bot.settings import Settings
 from complaints.models import Complaint, Outbox
 from complaints.outbox import LogStrategy
@@ -111,13 +112,13 @@ async def test_crash_after_filing_before_state_saved_files_once(settings: Settin
     await to_review(chat)
     state = await app.conversations.load("telegram:8")
     draft = state.data["draft"]
-    await app.services["complaints"].file(Submission(draft_id=draft, category="food_safety", facility_name="x",
+    await app.services.complaints.file(Submission(draft_id=draft, category="food_safety", facility_name="x",
                                                      description="filed before the crash", happened="-"))
     [again] = await chat.press("c:ok")  # the redelivered update after the restart
     assert len(await complaints(database)) == 1
     tracking, pin = again.data["tracking"], re.search(r"\b(\d{6})\b", again.text)
     assert pin is not None, "the user never saw the first answer, so a new PIN is issued"
-    assert (await app.services["complaints"].status_with_pin(tracking, pin.group(1))).tracking == tracking
+    assert (await app.services.complaints.status_with_pin(tracking, pin.group(1))).tracking == tracking
 
 
 async def test_guessing_pins_in_a_chat_is_paused_politely(settings: Settings, database: Database) -> None:
@@ -169,7 +170,7 @@ async def test_anonymous_stores_no_identity(settings: Settings, database: Databa
 async def test_abuse_is_urgent_and_notified_at_once(settings: Settings, database: Database) -> None:
     app = await app_on(settings, database)
     log = LogStrategy()
-    app.services["outbox"].strategies["office"] = log
+    app.services.outbox.strategies["office"] = log
     chat = Chat(app, "telegram:11")
     await chat.say("/complain")
     await chat.say("小太阳托育")
@@ -182,7 +183,7 @@ async def test_abuse_is_urgent_and_notified_at_once(settings: Settings, database
     await chat.press("c:contact:chat")
     [done] = await chat.press("c:ok")
     assert done.data["urgent"] and done.data["office"] == "兰州市公安局西固分局"
-    assert await app.services["outbox"].run_once() == 2
+    assert await app.services.outbox.run_once() == 2
     assert {a for a, _ in log.sent} == {"office:public_security.xigu", "office:health.xigu"}
 
 
@@ -223,14 +224,16 @@ class Registry:
 
 async def test_registry_search_and_recent_results(settings: Settings, database: Database) -> None:
     app = await app_on(settings, database)
-    app.services["facilities"] = Registry()
+    flow = app.engine.flows["complaint"]
+    assert isinstance(flow, ComplaintFlow)
+    flow.facilities = Registry()
     chat = Chat(app, "telegram:15")
     await chat.say("/complain")
     matches = await chat.say("小太阳")
     assert "c:pick:0" in buttons(matches)
     category = await chat.press("c:pick:0")
     assert "c:cat:other" in buttons(category), "district comes from the registry"
-    del app.services["facilities"]
+    flow.facilities = None  # without name search, the parent's recent finder results are still offered
     async with database.session() as s:  # what the finder leaves behind after a search
         state = {"memory": {"recent_facilities": [{"id": "LZ-7", "name": "安宁区彩虹托育", "district": "安宁区"}]}}
         s.add(Conversation(chat_key="telegram:16", state=state, version=1))
@@ -248,7 +251,7 @@ async def test_facility_card_button_starts_the_flow(settings: Settings, database
 
 async def test_status_lifecycle_reopen_and_rate_from_chat(settings: Settings, database: Database) -> None:
     app = await app_on(settings, database)
-    svc = app.services["complaints"]
+    svc = app.services.complaints
     await svc.add_staff("li", "market_regulation.chengguan")
     chat = Chat(app, "console:parent")
     await to_review(chat)

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.bootstrap import Tuoyu, build
-from bot.cli.ask import reply_object
 from bot.engine.flow import Turn
 from bot.engine.types import Inbound, InboundKind, Reply, State
 from bot.flows.finder import FinderFlow
 from bot.i18n import default_catalog
+from bot.port import public_reply
 from bot.settings import Settings
 from locator.gazetteer import Gazetteer
 from locator.service import FacilityService
@@ -24,7 +24,7 @@ from tests.bot.helpers import fixture_kb
 async def app(database: Database, settings: Settings) -> AsyncIterator[Tuoyu]:
     tuoyu = await build(dataclasses.replace(settings, demo_data=True), db=database, migrate=False, kb=fixture_kb())
     yield tuoyu
-    await tuoyu.services["facilities"].close()
+    await tuoyu.services.facilities.close()
 
 
 class Chat:
@@ -118,7 +118,7 @@ async def test_looking_for_care_asks_where_instead_of_listing(app: Tuoyu, text: 
 
 
 async def test_an_ambiguous_place_asks_which_with_the_district(app: Tuoyu) -> None:
-    app.services["facilities"]._gazetteer = Gazetteer({"districts": [
+    app.services.facilities._gazetteer = Gazetteer({"districts": [
         {"code": "620121", "name": "永登县", "lat": 36.7344, "lon": 103.2599,
          "subdistricts": [{"name": "城关镇", "lat": 36.73, "lon": 103.26}]},
         {"code": "620123", "name": "榆中县", "lat": 35.8445, "lon": 104.1122,
@@ -167,7 +167,7 @@ async def test_start_needs_no_database() -> None:
     flow = FinderFlow(FacilityService(unreachable))
     catalog = default_catalog()
     asked = await flow.start(Turn(Inbound.message("帮我找城关区的托儿所"), State(), catalog))
-    assert reply_object(asked)["kind"] == "facility_search"
+    assert public_reply(asked)["kind"] == "facility_search"
     searched = await flow.start(Turn(Inbound.message("西站附近的半日托，孩子两岁"), State(), catalog))
     assert searched[0].kind == "facility_search" and "12345" in searched[-1].text
     await unreachable.dispose()

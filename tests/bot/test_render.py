@@ -9,10 +9,10 @@ from pathlib import Path
 import yaml
 
 from bot.channels.telegram.render import render as telegram_render
-from bot.cli.ask import reply_object
 from bot.engine.engine import Engine
 from bot.engine.render import BUDGET, CPR_ARTICLE, short_issuer
 from bot.i18n import default_catalog
+from bot.port import public_reply
 from knowledge.base import KnowledgeBase
 from knowledge.model import ArticleSource
 from tests.bot.helpers import FIXTURE_ARTICLES, Transcript
@@ -74,7 +74,7 @@ async def test_sources_become_one_line_linking_to_the_guide_page(tmp_path: Path)
     [reply] = await Transcript(eng).say("产假有多少天？")
     assert reply.text.endswith("\n\n来源：国务院 · 2026-11-29审核 · 详情 https://tuoyu.example/guide/leave_maternity_national")
     assert "国务院令第619号" not in reply.text
-    full = reply_object([reply])["sources"]  # the contract's field keeps every source in full
+    full = public_reply([reply])["sources"]  # the contract's field keeps every source in full
     assert full == [{"title": "女职工劳动保护特别规定（国务院令第619号, 国务院, 2012-04-28）", "url": None}]
     [en] = await Transcript(eng, lang="en").say("how long is maternity leave?")
     assert en.text.splitlines()[-1] == (
@@ -117,7 +117,7 @@ async def test_not_breathing_emergency_links_to_the_cpr_article(tmp_path: Path) 
     [reply] = await Transcript(eng).say("宝宝没有呼吸了")
     assert reply.kind == "emergency" and "120" in reply.text.splitlines()[0]
     assert reply.buttons[0].data == f"a:{CPR_ARTICLE}"
-    assert reply_object([reply])["buttons"][0]["data"] == f"a:{CPR_ARTICLE}"  # web chat and tuoyu ask
+    assert public_reply([reply])["buttons"][0]["data"] == f"a:{CPR_ARTICLE}"  # web chat and tuoyu ask
     keyboard = telegram_render(reply)[-1].markup
     assert keyboard and keyboard["inline_keyboard"][0][0]["callback_data"] == f"a:{CPR_ARTICLE}"
     [en] = await Transcript(eng, lang="en").say("my baby is not breathing")

@@ -14,7 +14,7 @@ from tests.bot.helpers import fixture_kb
 async def chat(settings: Settings, database: Database, lines: str, lang: str | None) -> str:
     app = await build(settings, db=database, kb=fixture_kb())
     out = io.StringIO()
-    await console.run(app.conversations, lang=lang, stdin=io.StringIO(lines), stdout=out)
+    await console.run(app.port, lang=lang, stdin=io.StringIO(lines), stdout=out)
     return out.getvalue()
 
 

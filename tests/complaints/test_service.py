@@ -273,3 +273,19 @@ async def test_pins_are_keyed_and_rows_from_before_still_open(database: Database
     async with database.session() as s:
         assert (await s.execute(select(Complaint.pin_hash))).scalar_one() == tn.pin_hash(
             filed.tracking, filed.pin or "", b"test")  # rehashed with the key at the first right PIN
+
+
+async def test_read_models_for_the_staff_pages_and_metrics(database: Database) -> None:
+    """The audit trail of one case and the monitoring backlog, as plain data (the pages query no tables)."""
+    svc = service(database)
+    await svc.add_staff("li", "market_regulation.chengguan", telegram_chat="555")
+    filed = await file(svc)
+    await svc.show(filed.tracking, "li")
+    await svc.update(filed.tracking, "li", "accepted", "已受理")
+    trail = await svc.audit_trail(filed.tracking)
+    assert [(a.actor, a.action) for a in trail][-2:] == [("li", "view"), ("li", "update")]
+    assert await svc.audit_trail("TY-20260101-NOTTHERE") == []
+    backlog = await svc.backlog()
+    assert backlog.by_status == {"accepted": 1}
+    assert backlog.pending == len(await outbox(database)) > 0 and backlog.oldest_pending is not None
+    assert backlog.oldest_pending.tzinfo is not None

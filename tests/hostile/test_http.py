@@ -41,7 +41,7 @@ METRIC_LINE = re.compile(r'^(# (HELP|TYPE) \w+ .+|\w+(\{(\w+="([^"\\]|\\.)*",?)*
 
 @pytest.fixture
 def client(live: Live) -> Iterator[httpx.AsyncClient]:
-    app = create_app(live.tuoyu, UNLIMITED)
+    app = create_app(live.tuoyu.channel, UNLIMITED)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
                              base_url="http://testserver")
     yield http
@@ -100,10 +100,10 @@ def test_path_tricks_never_escape_or_fail(live: Live, client: httpx.AsyncClient,
 def test_an_unreachable_database_is_a_polite_503(live: Live, client: httpx.AsyncClient,
                                                  monkeypatch: pytest.MonkeyPatch, error: Exception,
                                                  lang: str) -> None:
-    async def down(*_: object) -> None:
+    async def down(*_: object, **__: object) -> None:
         raise error
 
-    monkeypatch.setattr(live.tuoyu.conversations, "process", down)
+    monkeypatch.setattr(live.tuoyu.conversations, "process_with_state", down)
     response = post(live, client, "/api/chat", json={"session": "outage01", "text": "产假有多少天"},
                     headers={"accept-language": lang})
     assert response.status_code == 503 and response.headers["retry-after"] == "5"
@@ -114,10 +114,10 @@ def test_an_unreachable_database_is_a_polite_503(live: Live, client: httpx.Async
 
 def test_other_errors_stay_500_without_a_traceback(live: Live, client: httpx.AsyncClient,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    async def bug(*_: object) -> None:
+    async def bug(*_: object, **__: object) -> None:
         raise KeyError("a bug, not an outage")
 
-    monkeypatch.setattr(live.tuoyu.conversations, "process", bug)
+    monkeypatch.setattr(live.tuoyu.conversations, "process_with_state", bug)
     response = post(live, client, "/api/chat", json={"session": "outage01", "text": "你好"})
     assert response.status_code == 500 and "Traceback" not in response.text and "KeyError" not in response.text
 
@@ -158,7 +158,7 @@ def forms(live: Live, client: httpx.AsyncClient) -> list[tuple[str, dict[str, st
     """Every form the site posts, with valid-looking values, for a logged-in staff member."""
     from complaints.views import Submission
 
-    service = live.tuoyu.services["complaints"]
+    service = live.tuoyu.services.complaints
     live.run(service.add_staff("hostile", "health.chengguan", password="hostile password"))
     filed = live.run(service.file(Submission(draft_id="hostile-d1", category="hygiene_health",
                                              facility_name="阳光宝贝托育园", district="城关区",

@@ -81,14 +81,14 @@ def bot(live: Live) -> Iterator[Bot]:
     tuoyu = replace(live.tuoyu, settings=replace(live.tuoyu.settings, telegram_token=TOKEN, webhook_secret=SECRET,
                                                  telegram_api_url=fake.base_url, bot_username=BOT["username"],
                                                  webhook_url="http://127.0.0.1:1/telegram/webhook"))
-    app = build_application(tuoyu, webhook=True)
+    app = build_application(tuoyu.channel, webhook=True)
     failures: list[logging.LogRecord] = []
     handler = Failures(failures)
     logging.getLogger("bot.channels.telegram").addHandler(handler)
     stack = contextlib.AsyncExitStack()
-    live.run(stack.enter_async_context(started(app, tuoyu, run_outbox=False)))
-    http = httpx.AsyncClient(transport=httpx.ASGITransport(Starlette(routes=telegram_webhook_routes(app, tuoyu))),
-                             base_url="http://bot")
+    live.run(stack.enter_async_context(started(app, tuoyu.channel, run_outbox=False)))
+    routes = telegram_webhook_routes(app, tuoyu.channel)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(Starlette(routes=routes)), base_url="http://bot")
     try:
         yield Bot(http, fake, tuoyu, failures)
     finally:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.ask import reply_object
 from bot.engine.engine import Engine
 from bot.engine.types import Inbound, State
 from bot.i18n import default_catalog
+from bot.port import public_reply
 from knowledge.base import KnowledgeBase
 
 HERE = Path(__file__).parent
@@ -45,7 +45,7 @@ async def run(engine: Engine, path: Path) -> tuple[float, list[str]]:
     for row in rows:
         lang = row.get("lang") or "zh"
         replies, _ = await engine.handle(Inbound.message(row["text"]), State(lang=lang, lang_set=True))
-        ok = passes(row, reply_object(replies))
+        ok = passes(row, public_reply(replies))
         passed += ok
         if row["expect_kind"] == "emergency" and not ok:
             failed_emergencies.append(row["id"])

@@ -41,7 +41,7 @@ async def app_with(database: Database, settings: Settings, **changes: object) ->
 async def online(database: Database, settings: Settings, fake: FakeBaidu) -> AsyncIterator[Tuoyu]:
     app = await app_with(database, settings, geocoder_key="test-key", geocoder_url=fake.url)
     yield app
-    await app.services["facilities"].close()
+    await app.services.facilities.close()
 
 
 async def say(app: Tuoyu, text: str, key: str = "test:geo") -> list[Reply]:
@@ -99,11 +99,11 @@ async def test_without_a_key_only_the_gazetteer_is_used(database: Database, sett
         [ask] = await say(app, f"/find {COMPOUND}的全日托，孩子14个月", key="test:geo5")
         assert ask.request_location and not fake.requests
     finally:
-        await app.services["facilities"].close()
+        await app.services.facilities.close()
 
 
 async def test_a_typed_address_through_the_web_chat(online: Tuoyu, fake: FakeBaidu) -> None:
-    transport = httpx.ASGITransport(app=create_app(online), client=("203.0.113.9", 4711))
+    transport = httpx.ASGITransport(app=create_app(online.channel), client=("203.0.113.9", 4711))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.post("/api/chat", json={"session": "geocodeweb01",
                                                         "text": f"/find {COMPOUND}附近的全日托，孩子14个月"})

@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+import bot.channels.web.history
 import bot.channels.web.sessions
 import bot.share
 import complaints.models
@@ -33,7 +34,7 @@ from storage.migrate import alembic_config, current, heads
 from tests.conftest import ON_POSTGRES, PG_URL
 
 MODELS = (bot.share, complaints.models, locator.models, storage.attempts, storage.models, dedupe,
-          bot.channels.web.sessions)  # every table on Base
+          bot.channels.web.sessions, bot.channels.web.history)  # every table on Base
 SCRIPTS = ScriptDirectory.from_config(alembic_config())
 REVISIONS = sorted(script.revision for script in SCRIPTS.walk_revisions())
 BRANCHES = sorted(label for script in SCRIPTS.walk_revisions() for label in script.branch_labels)

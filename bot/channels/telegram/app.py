@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import replace
 from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, LinkPreviewOptions, Message, Update
@@ -22,17 +21,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.bootstrap import Tuoyu
 from bot.channels.telegram.convert import CHANNEL, chat_key, to_inbound
 from bot.channels.telegram.inline import answer_inline
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.render import REMOVE_KEYBOARD, Markup, location_keyboard, render, venues
 from bot.channels.telegram.request import AiohttpRequest
 from bot.engine.types import Inbound, InboundKind, Reply
-from bot.flows.complaint import takes_photo
-from bot.i18n import LANGS, normalize_lang
-from bot.share import parse_payload
-from complaints import photos
+from bot.port import ChannelContext, ChannelPort, Outcome, PhotoUnavailable
+from storage.outage import database_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +38,16 @@ IN_FLIGHT = 16
 
 
 class TelegramBot:
-    """Turns updates into `Conversations.process` calls and replies into Bot API calls."""
+    """Turns updates into the port's calls and replies into Bot API calls."""
 
-    def __init__(self, tuoyu: Tuoyu) -> None:
-        self.tuoyu = tuoyu
+    def __init__(self, port: ChannelPort) -> None:
+        self.port = port
         self._location_shown: set[int] = set()  # chats with our location keyboard open
 
     async def on_start(self, app: Application) -> None:
         """Register the command menu per language (the default scope gets Chinese)."""
-        t = self.tuoyu.catalog.get
-        for lang in (None, *LANGS):
-            commands = [BotCommand(c, t(f"tg_cmd_{c}", lang or "zh")) for c in COMMANDS]
+        for lang in (None, *self.port.langs):
+            commands = [BotCommand(c, self.port.t(f"tg_cmd_{c}", lang)) for c in COMMANDS]
             await app.bot.set_my_commands(commands, language_code=lang)
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -62,11 +57,14 @@ class TelegramBot:
         inbound = to_inbound(message, context.bot.username)
         if inbound is None:
             return
+        key = chat_key(message.chat.id)
         if inbound.kind is InboundKind.COMMAND and inbound.text == "start" and inbound.args:
-            inbound = await self._guide_link(inbound)
-        if inbound.kind is InboundKind.PHOTO and inbound.attachment:
-            inbound = await self._keep_photo(context.bot, chat_key(message.chat.id), inbound)
-        await self._converse(context, message.chat.id, message.chat.type == ChatType.PRIVATE, inbound)
+            outcome = await self.port.open_guide(key, inbound.args, channel=CHANNEL, lang_hint=inbound.lang_hint)
+        elif inbound.kind is InboundKind.PHOTO and inbound.attachment:
+            outcome = await self._photo(context.bot, key, inbound)
+        else:
+            outcome = await self.port.process(key, inbound)
+        await self.send(context.bot, message.chat.id, outcome, message.chat.type == ChatType.PRIVATE)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query: CallbackQuery = update.callback_query  # type: ignore[assignment]
@@ -78,61 +76,46 @@ class TelegramBot:
             return  # an inline-mode message or a message too old to read: nothing to continue
         inbound = Inbound(InboundKind.BUTTON, text=query.data, channel=CHANNEL,
                           lang_hint=query.from_user.language_code if query.from_user else None)
-        await self._converse(context, message.chat.id, message.chat.type == ChatType.PRIVATE, inbound)
+        outcome = await self.port.process(chat_key(message.chat.id), inbound)
+        await self.send(context.bot, message.chat.id, outcome, message.chat.type == ChatType.PRIVATE)
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await answer_inline(self.tuoyu, update.inline_query, context.bot.username)  # type: ignore[arg-type]
+        await answer_inline(self.port, update.inline_query, context.bot.username)  # type: ignore[arg-type]
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log with the update id and apologise to the chat, never raising again."""
+        """Log with the update id and apologise to the chat, never raising again; while the database cannot be
+        reached, the apology says to try again in a moment (the chat is as it was)."""
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error("update %s failed", update_id, exc_info=context.error)
+        outage = context.error is not None and database_unreachable(context.error)
+        if outage:
+            log.warning("update %s: database unreachable: %s", update_id, type(context.error).__name__)
+        else:
+            log.error("update %s failed", update_id, exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         user = update.effective_user
-        text = self.tuoyu.catalog.get("tg_error", normalize_lang(user.language_code if user else None))
+        text = self.port.t("outage_busy" if outage else "tg_error", user.language_code if user else None)
         try:
             await send_html(context.bot, update.effective_chat.id, html.escape(text))
         except TelegramError:
             log.warning("could not apologise to chat %s", update.effective_chat.id)
 
-    async def _guide_link(self, inbound: Inbound) -> Inbound:
-        """Count a valid guidance deep link; drop any other payload (it is user-controlled)."""
-        parsed = parse_payload(inbound.args)
-        if parsed is None or self.tuoyu.kb.get(parsed[0]) is None:
-            return Inbound(InboundKind.COMMAND, text="start", channel=CHANNEL, lang_hint=inbound.lang_hint)
-        share = self.tuoyu.services.get("share")
-        if share is not None:
-            await share.record(parsed[0], parsed[1], CHANNEL)
-        return inbound
+    async def _photo(self, bot: Bot, key: str, inbound: Inbound) -> Outcome:
+        """A photo, fetched from Telegram only when the chat's complaint takes one (so staff see it on the
+        dashboard); one that cannot be fetched or read keeps its Telegram file id, shown to staff as "in Telegram"."""
+        file_id = str(inbound.attachment)
 
-    async def _keep_photo(self, bot: Bot, key: str, inbound: Inbound) -> Inbound:
-        """A photo sent during a complaint, fetched into the complaint photo store so staff see it on the dashboard.
+        async def fetch() -> bytes:
+            try:
+                return bytes(await (await bot.get_file(file_id)).download_as_bytearray())
+            except TelegramError as exc:
+                raise PhotoUnavailable(str(exc)) from exc
 
-        Photos sent outside a complaint's photo step are never fetched (they may be the family's own). A photo that
-        cannot be fetched or read keeps its Telegram file id: the complaint still gets it, shown to staff as
-        "in Telegram".
-        """
-        if not takes_photo(await self.tuoyu.conversations.load(key)):
-            return inbound
-        try:
-            file = await bot.get_file(str(inbound.attachment))
-            data = bytes(await file.download_as_bytearray())
-            folder = photos.folder(self.tuoyu.settings.data_dir)
-            stored = await photos.store(data, folder)  # decoded in the photo thread, off the loop
-        except (TelegramError, photos.PhotoRejected, OSError) as exc:
-            log.warning("complaint photo kept as a Telegram file id: %s", exc)
-            return inbound
-        return replace(inbound, attachment=stored)
+        return await self.port.photo(key, fetch, channel=CHANNEL, fallback=file_id, lang_hint=inbound.lang_hint)
 
-    async def _converse(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, private: bool,
-                        inbound: Inbound) -> None:
-        key = chat_key(chat_id)
-        replies = await self.tuoyu.conversations.process(key, inbound)
-        await self.send(context.bot, chat_id, key, replies, private)
-
-    async def send(self, bot: Bot, chat_id: int, key: str, replies: list[Reply], private: bool) -> None:
+    async def send(self, bot: Bot, chat_id: int, outcome: Outcome, private: bool) -> None:
         """Send replies in order; a location request adds a reply keyboard, removed on a later plain message."""
+        replies: list[Reply] = outcome.replies
         wants_location = private and any(r.request_location for r in replies)
         for reply in replies:
             for venue in venues(reply):  # pins first, so the list and its buttons stay last and in reach
@@ -146,10 +129,9 @@ class TelegramBot:
                     self._location_shown.discard(chat_id)
                 await send_html(bot, chat_id, message.html, markup)
             if private and reply.request_location:
-                lang = (await self.tuoyu.conversations.load(key)).lang
-                t = self.tuoyu.catalog.get
-                await send_html(bot, chat_id, html.escape(t("tg_location_prompt", lang)),
-                                location_keyboard(t("tg_location_button", lang)))
+                t = self.port.t
+                await send_html(bot, chat_id, html.escape(t("tg_location_prompt", outcome.lang)),
+                                location_keyboard(t("tg_location_button", outcome.lang)))
                 self._location_shown.add(chat_id)
 
 
@@ -167,13 +149,13 @@ async def send_html(bot: Bot, chat_id: int, text: str, markup: Markup | None = N
     await bot._post("sendMessage", data)
 
 
-def build_application(tuoyu: Tuoyu, *, webhook: bool = False, in_flight: int = IN_FLIGHT,
+def build_application(channel: ChannelContext, *, webhook: bool = False, in_flight: int = IN_FLIGHT,
                       rate_limiter: AIORateLimiter | None = None) -> Application:
     """A configured Application (not yet initialised); polling unless `webhook`."""
-    settings = tuoyu.settings
+    settings = channel.settings
     if not settings.telegram_token:
         raise ValueError("TUOYU_TELEGRAM_TOKEN is not set")
-    bot = TelegramBot(tuoyu)
+    bot = TelegramBot(channel.port)
     builder = (ApplicationBuilder().token(settings.telegram_token)
                .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
                .concurrent_updates(PerChatUpdateProcessor(in_flight))

@@ -13,8 +13,8 @@ from telegram import (
     InputTextMessageContent,
 )
 
-from bot.bootstrap import Tuoyu
 from bot.i18n import normalize_lang
+from bot.port import ChannelPort
 from bot.share import deep_link
 from knowledge.model import Article
 
@@ -40,14 +40,13 @@ def article_result(article: Article, lang: str, bot_username: str, open_label: s
     )
 
 
-async def answer_inline(tuoyu: Tuoyu, query: InlineQuery, bot_username: str) -> None:
-    """Search the knowledge base by its own rules (nothing for out-of-scope questions, an emergency's text finds
-    no articles: it needs the bot, not a shared card); an empty query offers only the button that opens the bot."""
+async def answer_inline(port: ChannelPort, query: InlineQuery, bot_username: str) -> None:
+    """Articles found by the engine's own rules (`ChannelPort.search`: nothing for an emergency, which needs the
+    bot, not a shared card, nor for out-of-scope questions); an empty query offers only the button that opens
+    the bot."""
     lang = normalize_lang(query.from_user.language_code if query.from_user else None)
-    text = (query.query or "").strip()[:200]
-    articles = tuoyu.kb.search(text, limit=RESULTS) if text and not tuoyu.kb.emergency.detect(text) else []
-    open_label = tuoyu.catalog.get("tg_inline_open", lang)
+    articles = port.search(query.query or "", limit=RESULTS)
+    open_label = port.t("tg_inline_open", lang)
     results = [article_result(a, lang, bot_username, open_label) for a in articles]
     await query.answer(results, cache_time=300, is_personal=False,
-                       button=InlineQueryResultsButton(tuoyu.catalog.get("tg_inline_start", lang),
-                                                       start_parameter="inline"))
+                       button=InlineQueryResultsButton(port.t("tg_inline_start", lang), start_parameter="inline"))

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
-from bot.bootstrap import Tuoyu
 from bot.channels.telegram.app import IN_FLIGHT, build_application, tuoyu_bot
 from bot.channels.telegram.dedupe import UpdateLedger
 from bot.channels.telegram.notify import TelegramNotifier
+from bot.port import ChannelContext
 from complaints import photos
 from complaints.worker import run_worker
 
@@ -60,15 +60,15 @@ def stop_on_signals(stop: Callable[[], None]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def started(app: Application, tuoyu: Tuoyu, *, run_outbox: bool = True) -> AsyncIterator[Application]:
+async def started(app: Application, channel: ChannelContext, *, run_outbox: bool = True
+                  ) -> AsyncIterator[Application]:
     """initialize → command menus → start, and the reverse; the jobs runner (delivery, escalation, retention)
     runs meanwhile unless `run_outbox` is False (the web app that embeds the webhook runs its own)."""
+    services, settings = channel.services, channel.settings
     async with app:
         await tuoyu_bot(app).on_start(app)
-        outbox = tuoyu.services.get("outbox")
-        if outbox is not None:
-            outbox.strategies["telegram"] = TelegramNotifier(app.bot)
-        ledger = UpdateLedger(tuoyu.db)
+        channel.port.register_notifier("telegram", TelegramNotifier(app.bot))
+        ledger = UpdateLedger(services.db)
 
         async def prune(_: ContextTypes.DEFAULT_TYPE) -> None:
             await ledger.prune()
@@ -82,10 +82,10 @@ async def started(app: Application, tuoyu: Tuoyu, *, run_outbox: bool = True) ->
         try:
             await app.start()
             stop_jobs = asyncio.Event()
-            service = tuoyu.services.get("complaints")
-            worker = (asyncio.create_task(run_worker(service, outbox, stop_jobs,
-                                                     retention_days=tuoyu.settings.contact_retention_days,
-                                                     uploads=photos.folder(tuoyu.settings.data_dir)))
+            service = services.complaints
+            worker = (asyncio.create_task(run_worker(service, services.outbox, stop_jobs,
+                                                     retention_days=settings.contact_retention_days,
+                                                     uploads=photos.folder(settings.data_dir)))
                       if service is not None and run_outbox else None)
             try:
                 yield app
@@ -98,11 +98,12 @@ async def started(app: Application, tuoyu: Tuoyu, *, run_outbox: bool = True) ->
             gc.unfreeze()
 
 
-async def run_polling(tuoyu: Tuoyu, stop: asyncio.Event | None = None, app: Application | None = None) -> None:
+async def run_polling(channel: ChannelContext, stop: asyncio.Event | None = None, app: Application | None = None
+                      ) -> None:
     """Long polling until SIGTERM/SIGINT (or `stop`); updates already fetched are handled before exit."""
     stop = stop or asyncio.Event()
-    app = app or build_application(tuoyu)
-    async with started(app, tuoyu):
+    app = app or build_application(channel)
+    async with started(app, channel):
         assert app.updater is not None
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=30)
         stop_on_signals(stop.set)
@@ -111,7 +112,7 @@ async def run_polling(tuoyu: Tuoyu, stop: asyncio.Event | None = None, app: Appl
         await app.updater.stop()
 
 
-async def serve_webhook(tuoyu: Tuoyu, *, host: str, port: int,
+async def serve_webhook(channel: ChannelContext, *, host: str, port: int,
                         make_app: Callable[[list[BaseRoute]], ASGIApp] | None = None,
                         graceful_s: float = 25.0, app: Application | None = None,
                         max_connections: int | None = None) -> None:
@@ -124,13 +125,13 @@ async def serve_webhook(tuoyu: Tuoyu, *, host: str, port: int,
 
     from bot.channels.telegram.webhook import telegram_webhook_routes
 
-    settings = tuoyu.settings
+    settings = channel.settings
     if not settings.webhook_url or not settings.webhook_secret:
         raise ValueError("TUOYU_WEBHOOK_URL and TUOYU_WEBHOOK_SECRET must both be set for webhook mode")
-    app = app or build_application(tuoyu, webhook=True)
-    routes = telegram_webhook_routes(app, tuoyu)
+    app = app or build_application(channel, webhook=True)
+    routes = telegram_webhook_routes(app, channel)
     asgi = make_app(routes) if make_app else Starlette(routes=routes)
-    async with started(app, tuoyu, run_outbox=make_app is None):  # the web app runs its own worker
+    async with started(app, channel, run_outbox=make_app is None):  # the web app runs its own worker
         await app.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret,
                                   allowed_updates=Update.ALL_TYPES,
                                   max_connections=max_connections or webhook_connections())

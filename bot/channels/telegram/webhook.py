@@ -13,8 +13,8 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.ext import Application
 
-from bot.bootstrap import Tuoyu
 from bot.channels.telegram.dedupe import Claim, UpdateLedger
+from bot.port import ChannelContext
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,14 @@ def storable(value: Any) -> Any:
     return value
 
 
-def telegram_webhook_routes(app_ptb: Application, tuoyu: Tuoyu, path: str = PATH) -> list[BaseRoute]:
+def telegram_webhook_routes(app_ptb: Application, channel: ChannelContext, path: str = PATH) -> list[BaseRoute]:
     """Starlette routes for the webhook; every request is refused while no secret is configured.
 
     The update is acknowledged only after its handlers ran, so a crash makes Telegram redeliver it;
     the ledger drops the redeliveries of updates that were handled.
     """
-    secret = (tuoyu.settings.webhook_secret or "").encode()
-    ledger = UpdateLedger(tuoyu.db)
+    secret = (channel.settings.webhook_secret or "").encode()
+    ledger = UpdateLedger(channel.services.db)
 
     async def webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode("latin-1")  # the header's raw bytes

@@ -1,4 +1,4 @@
-"""The Starlette application: every web route of Tuoyu over one built `Tuoyu` composition root."""
+"""The Starlette application: every web route of Tuoyu over the channel port, the settings and the typed services."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.bootstrap import Tuoyu
 from bot.channels.web import chat, facility, guide, metrics, site, staff, staff_charts, status, tiles, workers
 from bot.channels.web.errors import DatabaseOutage
 from bot.channels.web.pages import Pages, make_env
 from bot.channels.web.security import BodyLimit, Limits, SecurityHeaders, TokenBucket
+from bot.port import ChannelContext
 from bot.settings import secret_key
 from complaints import photos
 
@@ -25,13 +25,14 @@ STATIC = Path(__file__).with_name("static")
 SESSION_COOKIE = "tuoyu_session"
 
 
-def create_app(tuoyu: Tuoyu, limits: Limits | None = None, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+def create_app(channel: ChannelContext, limits: Limits | None = None, extra_routes: Sequence[BaseRoute] = ()
+               ) -> Starlette:
     """Routes (plus `extra_routes`, e.g. the Telegram webhook), middleware and per-process state.
 
-    The caller owns `tuoyu` (and closes it).
+    The caller owns the services behind `channel` (and closes them).
     """
     limits = limits or Limits()
-    settings = tuoyu.settings
+    settings, catalog = channel.settings, channel.port.catalog
     routes: list[BaseRoute] = [
         *extra_routes, *site.routes, *chat.routes, *guide.routes, *status.routes, *staff.routes, *metrics.routes,
         *staff_charts.routes, *facility.routes, *tiles.routes,
@@ -40,7 +41,7 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None, extra_routes: Sequenc
     middleware = [
         Middleware(metrics.RequestTimer),
         Middleware(SecurityHeaders),
-        Middleware(DatabaseOutage, catalog=tuoyu.catalog),
+        Middleware(DatabaseOutage, catalog=catalog),
         Middleware(BodyLimit, default=limits.body_bytes, overrides={"/api/chat/photo": limits.upload_bytes + 65536}),
         Middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie=SESSION_COOKIE,
                    max_age=12 * 3600, same_site="lax", https_only=settings.public_url.startswith("https://")),
@@ -48,14 +49,16 @@ def create_app(tuoyu: Tuoyu, limits: Limits | None = None, extra_routes: Sequenc
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with workers.background(tuoyu):
+        async with workers.background(channel):
             yield
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={HTTPException: site.http_error, 500: site.http_error})
-    app.state.tuoyu = tuoyu
+    app.state.port = channel.port
+    app.state.settings = settings
+    app.state.services = channel.services
     app.state.limits = limits
-    app.state.pages = Pages(make_env(tuoyu.catalog), tuoyu.catalog, settings.bot_username)
+    app.state.pages = Pages(make_env(catalog), catalog, settings.bot_username)
     app.state.uploads = photos.folder(settings.data_dir)
     app.state.chat_limit = TokenBucket(limits.chat_burst, limits.chat_per_s)
     app.state.chat_ip_limit = TokenBucket(limits.chat_ip_burst, limits.chat_ip_per_s)

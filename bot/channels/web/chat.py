@@ -12,18 +12,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.channels.web import history
+from bot.channels.web.blocks import Words, blocks
 from bot.channels.web.errors import language
 from bot.channels.web.maps import add_maps
 from bot.channels.web.security import TokenBucket, client_ip, csrf_ok, text_ok
-from bot.cli.ask import reply_object
 from bot.engine.types import Inbound, InboundKind, Reply
-from bot.flows.complaint import takes_photo
-from bot.i18n import normalize_lang
+from bot.port import ChannelPort, Outcome, public_reply
 from complaints.lifecycle import local
 from complaints.outbox import delivered_to
-from complaints.photos import PhotoRejected, sniff, store
+from complaints.photos import PhotoRejected, sniff
 
 SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: `$` would let a trailing newline through
+LABEL_MAX = 200  # a pressed button's label, as the page showed it (kept in the history)
 BUTTON = re.compile(r"[A-Za-z0-9:_.-]{1,64}")
 
 
@@ -50,14 +51,55 @@ def error(status: int, message: str) -> Response:
     return json_response({"error": message}, status)
 
 
-def chat_payload(replies: list[Reply]) -> dict[str, Any]:
+def chat_payload(replies: list[Reply], words: Words | None = None) -> dict[str, Any]:
     """The contract's reply object plus every reply in full and whether to offer location sharing.
 
     Each reply is `Reply.to_dict()` once written by `json_response`: copied one level here (add_maps adds
     keys), its buttons and sources left for the encoder, since `asdict`'s deep copy cost more than the rest.
     """
-    return {**reply_object(replies), "replies": [dict(vars(r)) for r in replies],
+    shown = [dict(vars(r)) for r in replies]
+    if words is not None:
+        for reply, out in zip(replies, shown, strict=True):
+            out["blocks"] = blocks(reply, words)
+    return {**public_reply(replies), "replies": shown,
             "request_location": any(r.request_location for r in replies)}
+
+
+def _words(request: Request) -> Words:
+    """The engine's marker phrases, read from the catalog once per app."""
+    words = getattr(request.app.state, "chat_words", None)
+    if words is None:
+        words = request.app.state.chat_words = Words(request.app.state.port.catalog)
+    return words
+
+
+def _recorder(request: Request) -> history.Recorder:
+    """The app's history writer (one per app: it batches the exchanges of every chat)."""
+    recorder = getattr(request.app.state, "chat_history", None)
+    if recorder is None:
+        recorder = request.app.state.chat_history = history.Recorder(request.app.state.services.db)
+    return recorder
+
+
+def _pin_prefixes(request: Request) -> list[str]:
+    """What precedes the PIN in a filed complaint's reply, in each language ("查询码：", "PIN: ")."""
+    prefixes = getattr(request.app.state, "chat_pin_prefixes", None)
+    if prefixes is None:
+        catalog = request.app.state.port.catalog
+        prefixes = [line.split("{pin}")[0].strip() for lang in catalog.messages
+                    for line in str(catalog.messages[lang].get("complaint_filed", "")).splitlines() if "{pin}" in line]
+        request.app.state.chat_pin_prefixes = prefixes = [p for p in prefixes if p]
+    return list(prefixes)
+
+
+def shown_label(body: dict[str, Any]) -> str | None:
+    """The label of the pressed button as the page showed it (optional; kept in the history), or BadRequest."""
+    label = body.get("label")
+    if label is None:
+        return None
+    if not isinstance(label, str) or len(label) > LABEL_MAX or not text_ok(label):
+        raise BadRequest(f"label must be text of at most {LABEL_MAX} characters")
+    return label
 
 
 def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
@@ -68,8 +110,8 @@ def parse_inbound(body: object) -> tuple[str, Inbound, str | None]:
     if not isinstance(session, str) or not SESSION.fullmatch(session):
         raise BadRequest("session must match [A-Za-z0-9_-]{8,64}")
     lang = body.get("lang")
-    if lang is not None and lang not in ("zh", "en"):
-        raise BadRequest("lang must be zh or en")
+    if lang is not None and lang not in ChannelPort.langs:
+        raise BadRequest(f"lang must be {' or '.join(ChannelPort.langs)}")
     common: dict[str, Any] = {"channel": "web", "lang_hint": lang}
     if "button" in body:
         data = body["button"]
@@ -99,20 +141,13 @@ def _coordinates(raw: object) -> tuple[float, float]:
     return lat, lon
 
 
-async def _process(request: Request, session: str, inbound: Inbound, lang: str | None) -> list[Reply]:
-    conversations = request.app.state.tuoyu.conversations
-    chat_key = f"web:{session}"
-    if lang is not None and (await conversations.load(chat_key)).lang != lang:
-        await conversations.process(chat_key, Inbound.message(f"/lang {lang}", channel="web"))
-    return await conversations.process(chat_key, inbound)
 
 
 def throttled(request: Request, bucket: TokenBucket, key: str, lang: str | None,
               message_key: str = "web_chat_throttled") -> Response:
     """429 with a polite "slow down" in the chat's language and when to try again."""
     wait = max(1, math.ceil(bucket.wait_s(key)))
-    catalog = request.app.state.tuoyu.catalog
-    message = catalog.get(message_key, normalize_lang(lang or language(request.scope)))
+    message = request.app.state.port.t(message_key, lang or language(request.scope))
     response = json_response({"error": message, "retry_after": wait}, 429)
     response.headers["retry-after"] = str(wait)
     return response
@@ -142,13 +177,32 @@ async def api_chat(request: Request) -> Response:
         return body
     try:
         session, inbound, lang = parse_inbound(body)
+        label = shown_label(body) if inbound.kind is InboundKind.BUTTON else None
     except (ValueError, RecursionError) as exc:  # BadRequest is a ValueError
         return error(400, str(exc) if isinstance(exc, BadRequest) else "malformed JSON")
     if not request.app.state.chat_limit.allow(session):
         return throttled(request, request.app.state.chat_limit, session, lang)
-    payload = chat_payload(await _process(request, session, inbound, lang))
-    await add_maps(request, f"web:{session}", payload)
+    port: ChannelPort = request.app.state.port
+    if inbound.kind is InboundKind.COMMAND and inbound.text == "start" and inbound.args:  # /chat?start=g-…
+        outcome = await port.open_guide(f"web:{session}", inbound.args, channel="web", lang_hint=lang, lang=lang)
+    else:
+        outcome = await port.process(f"web:{session}", inbound, lang=lang)  # the page's language, pinned
+    payload = chat_payload(outcome.replies, _words(request))
+    add_maps(request, outcome.lang, payload)
+    typed = str(body.get("text") or "")
+    sent = {InboundKind.BUTTON: label, InboundKind.LOCATION: None}.get(inbound.kind, typed)
+    _remember(request, session, sent, typed, outcome, payload)
     return json_response(payload)
+
+
+def _remember(request: Request, session: str, sent: str | None, typed: str, outcome: Outcome,
+              payload: dict[str, Any]) -> None:
+    """Add `flow` (the flow the chat is now in, or null: the page's cancel control) and keep the exchange."""
+    payload["flow"] = outcome.flow
+    secrets = history.secrets_in(typed, outcome.collected)
+    entry = {"sent": history.user_entry(sent) if sent else None, "flow": outcome.flow,
+             "replies": history.reply_entries(payload["replies"], secrets, _pin_prefixes(request))}
+    _recorder(request).append(f"web:{session}", entry)
 
 
 async def api_photo(request: Request) -> Response:
@@ -158,7 +212,7 @@ async def api_photo(request: Request) -> Response:
         return throttled(request, request.app.state.upload_limit, ip, None, "web_upload_throttled")
     if not csrf_ok(request, request.headers.get("x-csrf-token")):
         return error(403, "missing or wrong CSRF token")
-    limit, stored = request.app.state.limits.upload_bytes, None
+    limit = request.app.state.limits.upload_bytes
     try:
         async with request.form(max_files=1, max_fields=4) as form:
             session, photo = form.get("session"), form.get("photo")
@@ -170,15 +224,23 @@ async def api_photo(request: Request) -> Response:
             if len(data) > limit:
                 raise PhotoRejected(f"photo larger than {limit // (1024 * 1024)} MB", 413)
             sniff(data)
-            if takes_photo(await request.app.state.tuoyu.conversations.load(f"web:{session}")):
-                stored = await store(data, request.app.state.uploads, limit)  # decoded in a worker thread
     except PhotoRejected as exc:
         return error(exc.status, str(exc))
     except ValueError:  # multipart parse errors
         return error(400, "malformed multipart body")
-    # Outside the photo step the flow answers without a file: nothing is kept that no complaint refers to.
-    inbound = Inbound(InboundKind.PHOTO, attachment=stored, channel="web")
-    return json_response(chat_payload(await _process(request, session, inbound, None)))
+
+    async def fetch() -> bytes:
+        return data
+
+    # Stored (decoded in a worker thread) only at a complaint's photo step: nothing is kept that no complaint
+    # refers to; a picture that does not decode is refused with its reason.
+    try:
+        outcome: Outcome = await request.app.state.port.photo(f"web:{session}", fetch, channel="web", limit=limit)
+    except PhotoRejected as exc:
+        return error(exc.status, str(exc))
+    payload = chat_payload(outcome.replies, _words(request))
+    _remember(request, session, "📷", "", outcome, payload)
+    return json_response(payload)
 
 
 async def api_notices(request: Request) -> Response:
@@ -193,9 +255,30 @@ async def api_notices(request: Request) -> Response:
     session = body.get("session") if isinstance(body, dict) else None
     if not isinstance(session, str) or not SESSION.fullmatch(session):
         return error(400, "session must match [A-Za-z0-9_-]{8,64}")
-    rows = await delivered_to(request.app.state.tuoyu.db, f"web:{session}")
-    return json_response({"notices": [{"id": r.id, "text": r.text, "at": local(r.sent_at or r.created_at)}
-                                      for r in rows]})
+    rows = await delivered_to(request.app.state.services.db, f"web:{session}")
+    return json_response({"notices": [{"id": r.id, "text": r.text, "at": local(r.sent_at or r.created_at),
+                                       "sent": (r.sent_at or r.created_at).isoformat()} for r in rows]})
+
+
+async def api_history(request: Request) -> Response:
+    """POST /api/chat/history {session}: the chat's last exchanges (history.py) and the flow it is in, which the
+    page draws on each visit. Like the notices, the session travels in the body only: it is the key to the chat."""
+    body = await json_body(request)
+    if isinstance(body, Response):
+        return body
+    session = body.get("session") if isinstance(body, dict) else None
+    if not isinstance(session, str) or not SESSION.fullmatch(session):
+        return error(400, "session must match [A-Za-z0-9_-]{8,64}")
+    chat_key = f"web:{session}"
+    await _recorder(request).flushed()  # this process's own latest exchanges first
+    exchanges = await history.recent(request.app.state.services.db, chat_key)
+    words = _words(request)
+    for exchange in exchanges:
+        for reply in exchange.get("replies") or []:
+            kind, text = str(reply.get("kind", "")), str(reply.get("text", ""))
+            reply["blocks"] = blocks(Reply(kind=kind, text=text, article=reply.get("article")), words)
+    flow = exchanges[-1].get("flow") if exchanges else None
+    return json_response({"exchanges": exchanges, "flow": flow})
 
 
 async def chat_page(request: Request) -> Response:
@@ -208,4 +291,5 @@ routes = [
     Route("/api/chat", api_chat, methods=["POST"]),
     Route("/api/chat/photo", api_photo, methods=["POST"]),
     Route("/api/chat/notices", api_notices, methods=["POST"]),
+    Route("/api/chat/history", api_history, methods=["POST"]),
 ]

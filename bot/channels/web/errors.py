@@ -9,37 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 
-import asyncpg
-from sqlalchemy import exc as sa_exc
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.i18n import Catalog, normalize_lang
+from storage.outage import database_unreachable
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 5
-_UNREACHABLE: tuple[type[BaseException], ...] = (
-    sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError,
-    asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError,
-    asyncpg.exceptions.OperatorInterventionError, ConnectionError, socket.gaierror, TimeoutError,
-)
-
-
-def database_unreachable(error: BaseException) -> bool:
-    """True when `error`, or what it was raised from, says the database is down or restarting."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if (isinstance(current, _UNREACHABLE) or type(current) is OSError  # OSError itself: every address refused
-                or (isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated)):
-            return True
-        if isinstance(current, BaseExceptionGroup):
-            return all(database_unreachable(e) for e in current.exceptions)
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def language(scope: Scope) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,8 +14,7 @@ from bot.channels.web.pages import request_lang
 from bot.flows.finder import fee_line
 from locator.links import map_links
 from locator.model import FacilityRecord
-from locator.models import Facility
-from locator.store import record
+from locator.service import FacilityService
 
 REGISTRY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 
@@ -59,14 +57,12 @@ async def facility_page(request: Request) -> Response:
     registry_id = request.path_params["registry_id"]
     if not REGISTRY_ID.match(registry_id):
         raise HTTPException(404)
-    async with request.app.state.tuoyu.db.engine.connect() as conn:
-        row = (await conn.execute(select(Facility.__table__).where(Facility.registry_id == registry_id))).mappings()
-        found = row.first()
-    if found is None:
+    registry: FacilityService | None = request.app.state.services.facilities
+    facility = await registry.facility(registry_id) if registry is not None else None
+    if facility is None:
         raise HTTPException(404)
-    facility = record(found)
     lang = request_lang(request)
-    catalog = request.app.state.tuoyu.catalog
+    catalog = request.app.state.port.catalog
 
     def t(key: str, **values: object) -> str:
         return catalog.get(key, lang, **values)

@@ -58,7 +58,7 @@ def page_url(public_url: str, article_id: str, lang: str, ref: str | None) -> st
 
 
 def _article(request: Request) -> Article:
-    article = request.app.state.tuoyu.kb.get(request.path_params["article_id"])
+    article = request.app.state.port.knowledge.get(request.path_params["article_id"])
     if article is None:
         raise HTTPException(404)
     return article
@@ -71,7 +71,7 @@ def _ref(request: Request) -> str | None:
 
 async def index(request: Request) -> Response:
     """GET /guide: articles by topic, or search results for ?q= using the chat's retrieval."""
-    kb = request.app.state.tuoyu.kb
+    kb = request.app.state.port.knowledge
     query = request.query_params.get("q", "").strip()[:200]
     results = None
     if query:
@@ -89,7 +89,7 @@ async def article_page(request: Request) -> Response:
 
 def _article_page(request: Request) -> Response:
     article = _article(request)
-    kb = request.app.state.tuoyu.kb
+    kb = request.app.state.port.knowledge
     ref = _ref(request)
     link = deep_link(request.app.state.pages.bot_username, article.id, ref)
     related = [a for a in (kb.get(r) for r in article.related) if a is not None]
@@ -107,7 +107,7 @@ async def poster(request: Request) -> Response:
         raise HTTPException(400, "ref must match [A-Za-z0-9_]{1,16}")
     pages = request.app.state.pages
     lang = request_lang(request)
-    web = page_url(request.app.state.tuoyu.settings.public_url, article.id, lang, raw_ref)
+    web = page_url(request.app.state.settings.public_url, article.id, lang, raw_ref)
     link = deep_link(pages.bot_username, article.id, raw_ref)
     return pages.render(request, "guide_poster.html", article=article, web_url=web, deep_link=link,
                         qr=qr_svg(web, 10), tg_qr=qr_svg(link), ref=raw_ref, lang=lang)

@@ -77,22 +77,21 @@ def street_map(data: dict[str, Any], datum: str, attribution: str) -> dict[str, 
     return {"tiles": "/tiles/{z}/{x}/{y}.png", "attribution": attribution, "pins": pins, "centre": centre}
 
 
-async def add_maps(request: Request, chat_key: str, payload: dict[str, Any]) -> None:
+def add_maps(request: Request, lang: str, payload: dict[str, Any]) -> None:
     """Give each finder reply in a chat payload its map, the anchor prefix its cards take (`fac-<nonce>-`) and
-    each card its lines in the chat's language (备案, care types, ages, nature, hours, fee with its unit, free
-    places with their date: the same words as the chat's text cards)."""
+    each card its lines in the chat's language `lang` (备案, care types, ages, nature, hours, fee with its unit,
+    free places with their date: the same words as the chat's text cards)."""
     from bot.channels.web.facility import card_lines  # web.facility draws its map with this module
 
     replies = [r for r in payload.get("replies", ()) if (r.get("data") or {}).get("facilities")]
     if not replies:
         return
-    tuoyu = request.app.state.tuoyu
-    lang = (await tuoyu.conversations.load(chat_key)).lang
+    port = request.app.state.port
 
     def t(key: str, **values: object) -> str:
-        return str(tuoyu.catalog.get(key, lang, **values))
+        return str(port.t(key, lang, **values))
 
-    settings = tuoyu.settings
+    settings = request.app.state.settings
     for reply in replies:
         anchor = f"fac-{secrets.token_hex(3)}-"  # unique per reply: older results keep their own cards
         reply["map_svg"] = finder_map(reply["data"], lang, t, link=f"#{anchor}{{id}}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 
-from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -18,9 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.observability import COUNTERS, REQUESTS, labels
 from complaints.lifecycle import Status
-from complaints.models import Complaint, Outbox
+from complaints.service import ComplaintService
+from complaints.views import Backlog
 from storage.base import utcnow
-from storage.database import Database
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -31,30 +30,26 @@ def gauge(name: str, help_text: str, samples: list[tuple[dict[str, str], float]]
     return lines + [f"{name}{labels(tuple(k), tuple(k.values()))} {v:g}" for k, v in samples]
 
 
-async def database_gauges(db: Database) -> list[str]:
+async def database_gauges(complaints: ComplaintService | None) -> list[str]:
     """Complaints by status and the outbox backlog; `tuoyu_database_up 0` when the database is unreachable."""
     try:
-        async with db.session() as s:
-            by_status = dict((await s.execute(select(Complaint.status, func.count()).group_by(Complaint.status))).all())
-            pending, oldest = (await s.execute(select(func.count(), func.min(Outbox.created_at))
-                                               .where(Outbox.sent_at.is_(None)))).one()
+        backlog = await complaints.backlog() if complaints is not None else Backlog({}, 0, None)
     except Exception:  # the scrape itself must answer, or the outage is invisible
         log.warning("metrics: database unreachable", exc_info=True)
         return gauge("tuoyu_database_up", "1 when the database answered this scrape.", [({}, 0)])
-    if oldest is not None and oldest.tzinfo is None:  # SQLite returns naive UTC
-        oldest = oldest.replace(tzinfo=utcnow().tzinfo)
+    oldest = backlog.oldest_pending
     lag = (utcnow() - oldest).total_seconds() if oldest else 0.0
-    statuses = [({"status": s.value}, float(by_status.get(s.value, 0))) for s in Status]
+    statuses = [({"status": s.value}, float(backlog.by_status.get(s.value, 0))) for s in Status]
     return [*gauge("tuoyu_database_up", "1 when the database answered this scrape.", [({}, 1)]),
             *gauge("tuoyu_complaints", "Complaints by status.", statuses),
-            *gauge("tuoyu_outbox_pending", "Notifications not yet delivered.", [({}, float(pending))]),
+            *gauge("tuoyu_outbox_pending", "Notifications not yet delivered.", [({}, float(backlog.pending))]),
             *gauge("tuoyu_outbox_lag_seconds", "Age of the oldest undelivered notification.", [({}, lag)])]
 
 
 async def metrics(request: Request) -> Response:
     """GET /metrics: Prometheus text exposition format 0.0.4."""
     lines = [line for counter in COUNTERS for line in counter.render()]
-    lines += await database_gauges(request.app.state.tuoyu.db)
+    lines += await database_gauges(request.app.state.services.complaints)
     return Response("\n".join(lines) + "\n", media_type=CONTENT_TYPE, headers={"cache-control": "no-store"})
 
 

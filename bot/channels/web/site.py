@@ -22,18 +22,13 @@ async def about(request: Request) -> Response:
 
 async def demo_loaded(request: Request) -> bool:
     """True when any synthetic demo facility is in the registry table."""
-    from sqlalchemy import select
-
-    from locator.models import Facility
-
-    async with request.app.state.tuoyu.db.session() as session:
-        found = await session.execute(select(Facility.registry_id).where(Facility.demo.is_(True)).limit(1))
-        return found.first() is not None
+    registry = request.app.state.services.facilities
+    return registry is not None and await registry.demo_loaded()
 
 
 async def healthz(request: Request) -> Response:
     """GET /healthz: 200 once the database answers, 503 otherwise."""
-    if await request.app.state.tuoyu.db.ping():
+    if await request.app.state.services.db.ping():
         return json_response({"status": "ok"})
     return json_response({"status": "unavailable"}, 503)
 

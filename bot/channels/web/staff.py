@@ -10,7 +10,6 @@ from typing import Any
 
 from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer as Serializer
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -23,7 +22,6 @@ from bot.channels.web.security import client_ip, csrf_ok, csrf_token, form_field
 from bot.settings import Settings, secret_key
 from complaints.errors import ComplaintError, Forbidden, Invalid, InvalidTransition, NotFound
 from complaints.lifecycle import TRANSITIONS, Status
-from complaints.models import AuditLog, Complaint
 from complaints.photos import MEDIA, photo_path
 from complaints.routing import CATEGORIES
 from complaints.views import StaffView, Summary
@@ -49,7 +47,7 @@ async def current_staff(request: Request) -> StaffView | None:
     if not isinstance(name, str):
         return None
     try:
-        if await sessions.staff_of(request.app.state.tuoyu.db, request.session.get("sid")) != name:
+        if await sessions.staff_of(request.app.state.services.db, request.session.get("sid")) != name:
             raise NotFound(name)  # logged out, expired, or a cookie from before server-side sessions
         return await service_of(request).staff(name)
     except NotFound:
@@ -69,7 +67,7 @@ async def login_form(request: Request) -> Response:
 
 
 def _known_device(request: Request) -> Serializer:
-    return _serializer(request.app.state.tuoyu.settings)
+    return _serializer(request.app.state.settings)
 
 
 @cache
@@ -107,7 +105,7 @@ async def login(request: Request) -> Response:
     name, password, sent = fields["name"], fields["password"], fields["csrf"]
     if not csrf_ok(request, sent):
         return _render(request, "staff_login.html", 403, error="csrf", name=name)
-    name, password, db = name[:64], password[:256], request.app.state.tuoyu.db
+    name, password, db = name[:64], password[:256], request.app.state.services.db
     if await attempts.take(db, login_budgets(request, name)):
         return _render(request, "staff_login.html", 429, error="throttled", name=name)
     try:
@@ -123,7 +121,7 @@ async def login(request: Request) -> Response:
     names = [member.name, *(n for n in _device_names(request) if n != member.name)][:DEVICE_NAMES]
     response.set_cookie(DEVICE_COOKIE, _known_device(request).dumps(names), max_age=DEVICE_DAYS * 86400,
                         path="/staff", httponly=True, samesite="lax",
-                        secure=request.app.state.tuoyu.settings.public_url.startswith("https://"))
+                        secure=request.app.state.settings.public_url.startswith("https://"))
     return response
 
 
@@ -131,7 +129,7 @@ async def logout(request: Request) -> Response:
     """POST /staff/logout: ends the session on the server too, so a copy of the cookie opens nothing."""
     if not csrf_ok(request, (await form_fields(request, ("csrf",), max_fields=4))["csrf"]):
         raise HTTPException(403, "wrong CSRF token")
-    await sessions.end(request.app.state.tuoyu.db, request.session.get("sid"))
+    await sessions.end(request.app.state.services.db, request.session.get("sid"))
     request.session.clear()
     return _login_redirect(request)
 
@@ -158,14 +156,6 @@ async def case_list(request: Request) -> Response:
                    overdue_only=overdue_only)
 
 
-async def audit_trail(request: Request, tracking: str) -> list[AuditLog]:
-    """The audit entries of one complaint (who viewed or changed it), oldest first."""
-    async with request.app.state.tuoyu.db.session() as session:
-        query = (select(AuditLog).join(Complaint, Complaint.id == AuditLog.complaint_id)
-                 .where(Complaint.tracking == tracking).order_by(AuditLog.id))
-        return list((await session.execute(query)).scalars().all())
-
-
 async def case_detail(request: Request, error: str | None = None, status_code: int = 200) -> Response:
     """GET /staff/cases/{tracking}: details, photos, history, audit, and the status form (view audited)."""
     member = await current_staff(request)
@@ -183,7 +173,7 @@ async def case_detail(request: Request, error: str | None = None, status_code: i
     local = [i for i, stored in enumerate(detail.photos) if photo_path(request.app.state.uploads, stored)]
     return _render(request, "staff_case.html", status_code, member=member, case=detail, error=error,
                    targets=[s.value for s in TRANSITIONS[current]], offices=offices, local_photos=local,
-                   audit=await audit_trail(request, detail.summary.tracking))
+                   audit=await service_of(request).audit_trail(detail.summary.tracking))
 
 
 async def change_status(request: Request) -> Response:

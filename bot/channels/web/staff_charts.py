@@ -33,7 +33,7 @@ class Scope:
 
 def scopes(request: Request, member: StaffView, lang: str) -> list[Scope]:
     """The member's own office, plus the whole department when the member works at its city-level office."""
-    t = request.app.state.tuoyu.catalog.get
+    t = request.app.state.port.catalog.get
     department, _, where = member.office_code.partition(".")
     own = Scope("office", member.office_code, None, f"{t('web_charts_scope_office', lang)} · {member.office}")
     if where != CITY:
@@ -82,7 +82,7 @@ async def charts_page(request: Request) -> Response:
         return _login_redirect(request)
     lang = request_lang(request)
     scope, options, stats = await _figures(request, member, lang)
-    catalog = request.app.state.tuoyu.catalog
+    catalog = request.app.state.port.catalog
     words = {k: catalog.get(f"web_charts_{k}", lang) for k in (
         "weekly", "district", "backlog", "on_time", "overdue", "accept", "resolve", "median", "no_district", "empty")}
     helpers = labels(request, lang)

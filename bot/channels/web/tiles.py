@@ -29,7 +29,7 @@ _cache: OrderedDict[tuple[str, int, int, int], tuple[bytes, str]] = OrderedDict(
 async def tile(request: Request) -> Response:
     """One tile, or 404 (no tile source, or not a tile) / 502 (the source failed: the page falls back to the
     drawn sketch)."""
-    template = request.app.state.tuoyu.settings.map_tiles
+    template = request.app.state.settings.map_tiles
     z, x, y = (int(request.path_params[k]) for k in ("z", "x", "y"))
     if not template or not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         return Response(status_code=404)

@@ -1,4 +1,5 @@
-"""Background jobs the web server runs while it is up: the one jobs runner of complaints/worker.py."""
+"""Background jobs the web server runs while it is up: the one jobs runner of complaints/worker.py, plus the
+retention of the web chat's history (kept no longer than complainants' contact data)."""
 
 from __future__ import annotations
 
@@ -6,30 +7,34 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from bot.bootstrap import Tuoyu
+from bot.channels.web import history
+from bot.port import ChannelContext
+from bot.settings import Settings
 from complaints.photos import folder
-from complaints.worker import run_worker
+from complaints.worker import HOUSEKEEPING_EVERY_S, Job, run_jobs, standard_jobs
 
 
-def runs_outbox(tuoyu: Tuoyu) -> bool:
+def runs_outbox(settings: Settings) -> bool:
     """The web server delivers notifications unless a separate `tuoyu telegram` poller (which can reach
     Telegram chats) does: with a token and no webhook URL, this process has no way to send to Telegram."""
-    settings = tuoyu.settings
     return not (settings.telegram_enabled and not settings.webhook_url)
 
 
 @contextlib.asynccontextmanager
-async def background(tuoyu: Tuoyu) -> AsyncIterator[None]:
+async def background(channel: ChannelContext) -> AsyncIterator[None]:
     """Run the jobs runner (delivery only when `runs_outbox`) for as long as the context is open."""
-    complaints = tuoyu.services.get("complaints")
-    if complaints is None:
-        yield
-        return
+    services, settings = channel.services, channel.settings
+    days = settings.contact_retention_days
+
+    async def prune_history() -> None:
+        await history.delete_older_than(services.db, days)
+
+    jobs = [Job("chat_history", prune_history, HOUSEKEEPING_EVERY_S)]
+    if services.complaints is not None:
+        deliverer = services.outbox if runs_outbox(settings) else None
+        jobs += standard_jobs(services.complaints, deliverer, retention_days=days, uploads=folder(settings.data_dir))
     stop = asyncio.Event()
-    deliverer = tuoyu.services.get("outbox") if runs_outbox(tuoyu) else None
-    task = asyncio.create_task(run_worker(complaints, deliverer, stop,
-                                          retention_days=tuoyu.settings.contact_retention_days,
-                                          uploads=folder(tuoyu.settings.data_dir)))
+    task = asyncio.create_task(run_jobs(jobs, stop))
     try:
         yield
     finally:

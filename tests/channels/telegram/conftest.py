@@ -66,8 +66,8 @@ async def tuoyu(settings: Settings, fake: FakeBotApi, database: Database, kb: Kn
 @pytest.fixture
 async def bot(tuoyu: Tuoyu, fake: FakeBotApi) -> AsyncIterator[FakeBotApi]:
     """The bot long-polling the fake server, started as `tuoyu telegram` does; yields the fake."""
-    app = build_application(tuoyu)
-    async with started(app, tuoyu, run_outbox=False):
+    app = build_application(tuoyu.channel)
+    async with started(app, tuoyu.channel, run_outbox=False):
         assert app.updater is not None
         since = fake.mark()
         await app.updater.start_polling(poll_interval=0, timeout=1)

@@ -148,7 +148,7 @@ async def test_failing_handler_logs_and_apologises(bot: FakeBotApi, tuoyu: Tuoyu
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(tuoyu.conversations, "process", broken)
+    monkeypatch.setattr(tuoyu.conversations, "process_with_state", broken)
     await bot.text(CHAT, "产假有多少天")
     call = await bot.wait_for_call("sendMessage", sent_to(CHAT))
     assert "抱歉" in call.params["text"]

@@ -10,8 +10,8 @@ from tests.complaints.jobs import JOBS, stage, wait_for_jobs
 
 
 async def test_the_telegram_bot_runs_every_job(tuoyu: Tuoyu, fake: FakeBotApi) -> None:
-    svc = tuoyu.services["complaints"]
+    svc = tuoyu.services.complaints
     staged = await stage(svc, tuoyu.settings.data_dir, tuoyu.settings.contact_retention_days)
-    async with started(build_application(tuoyu), tuoyu):
+    async with started(build_application(tuoyu.channel), tuoyu.channel):
         seen = await wait_for_jobs(svc, staged)
     assert seen == JOBS

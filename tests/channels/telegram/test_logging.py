@@ -55,7 +55,7 @@ async def test_failing_update_is_logged_with_its_update_id(bot: FakeBotApi, tuoy
     async def broken(*args: object) -> None:
         raise RuntimeError("engine down")
 
-    monkeypatch.setattr(tuoyu.conversations, "process", broken)
+    monkeypatch.setattr(tuoyu.conversations, "process_with_state", broken)
     update_id = await bot.text(CHAT, "乙肝疫苗什么时候打")
     await bot.wait_for_call("sendMessage", lambda p: int(p["chat_id"]) == CHAT)  # the apology
     failed = next(r for r in records.records if r.levelno == logging.ERROR)

@@ -11,7 +11,7 @@ from tests.channels.telegram.fake_bot_api import FakeBotApi
 
 
 async def test_outbox_delivers_to_telegram_chats_escaped(bot: FakeBotApi, tuoyu: Tuoyu) -> None:
-    outbox = tuoyu.services["outbox"]
+    outbox = tuoyu.services.outbox
     assert isinstance(outbox.strategies["telegram"], TelegramNotifier)
     async with tuoyu.db.session() as session:
         enqueue(session, "telegram:5005", "投诉 <TY-1> 已受理 & 转办")
@@ -21,6 +21,6 @@ async def test_outbox_delivers_to_telegram_chats_escaped(bot: FakeBotApi, tuoyu:
 
 
 async def test_bad_address_raises_so_the_row_is_retried(bot: FakeBotApi, tuoyu: Tuoyu) -> None:
-    notifier = tuoyu.services["outbox"].strategies["telegram"]
+    notifier = tuoyu.services.outbox.strategies["telegram"]
     with pytest.raises(ValueError, match="not a Telegram chat"):
         await notifier.send("telegram:abc", "x", "tuoyu-notice-1")

@@ -53,7 +53,7 @@ async def test_deep_links_answer_the_article_and_are_counted(bot: FakeBotApi, tu
         await bot.text(CHAT + 3, bad)
         welcome = await bot.wait_for_call("sendMessage", since=since)
         assert "托育" in welcome.params["text"]
-    stats = await tuoyu.services["share"].stats()
+    stats = await tuoyu.services.share.stats()
     assert stats == [ShareStat("vaccine_hepb", "clinic7", "telegram", 2),
                      ShareStat("vaccine_hepb", None, "telegram", 1)]
 

@@ -25,9 +25,9 @@ CHAT = 2002
 
 @pytest.fixture
 async def client(tuoyu: Tuoyu, fake: FakeBotApi) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_application(tuoyu, webhook=True)
-    async with started(app, tuoyu, run_outbox=False):
-        asgi = Starlette(routes=telegram_webhook_routes(app, tuoyu))
+    app = build_application(tuoyu.channel, webhook=True)
+    async with started(app, tuoyu.channel, run_outbox=False):
+        asgi = Starlette(routes=telegram_webhook_routes(app, tuoyu.channel))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(asgi), base_url="http://bot") as http:
             yield http
 

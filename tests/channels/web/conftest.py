@@ -35,7 +35,7 @@ def limits() -> Limits:
 
 @pytest.fixture
 def app(tuoyu: Tuoyu, limits: Limits) -> Starlette:
-    return create_app(tuoyu, limits)
+    return create_app(tuoyu.channel, limits)
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def filed(tuoyu: Tuoyu) -> Filed:
     """A complaint routed to 城关区卫生健康局 (health.chengguan), with its PIN."""
-    service = tuoyu.services["complaints"]
+    service = tuoyu.services.complaints
     await service.add_staff("wang", "health.chengguan", password=PASSWORD)
     await service.add_staff("li", "health.qilihe", password=PASSWORD)
     return await service.file(Submission(

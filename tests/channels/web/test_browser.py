@@ -99,7 +99,7 @@ def wait_for_bot(page: object, count: int) -> None:
 def ask(page: object, text: str) -> None:
     count = page.locator("#log li.msg.bot").count()  # type: ignore[attr-defined]
     page.fill("#text", text)  # type: ignore[attr-defined]
-    page.locator("#ask button").click()  # type: ignore[attr-defined]
+    page.locator("#ask button[type=submit]").click()  # type: ignore[attr-defined]
     wait_for_bot(page, count)
 
 
@@ -279,6 +279,7 @@ def test_complaint_filed_handled_and_tracked(phone: object, browser: object, ser
     staff.locator("#login-form button").click()
     staff.locator(f'#cases a:has-text("{tracking}")').click()
     assert "厨房很脏" in staff.locator("#description").inner_text()
+    staff.wait_for_function("document.querySelector('#photos img').complete")
     assert staff.evaluate("document.querySelector('#photos img').naturalWidth") == 320
     staff.select_option("#new-status", "accepted")
     staff.fill("#note", "已受理，明天上门检查厨房卫生")
@@ -299,6 +300,7 @@ def test_complaint_filed_handled_and_tracked(phone: object, browser: object, ser
     # (the server's jobs runner keeps it for this chat within its 5 s round; each visit fetches notices).
     for _ in range(20):
         page.goto("/chat")
+        page.locator("#chat[data-restored]").wait_for()  # the history and notices from the server
         assert tracking in page.locator("#log").inner_text(), "the chat history survives leaving the page"
         notice = page.locator("#log li.notice.office")
         if notice.count():
@@ -307,4 +309,13 @@ def test_complaint_filed_handled_and_tracked(phone: object, browser: object, ser
     assert "明天上门检查厨房卫生" in notice.last.inner_text() and tracking in notice.last.inner_text()
     shot(page, "chat-notice")
     page.reload()
+    page.locator("#chat[data-restored]").wait_for()
     assert page.locator("#log li.notice.office").count() == 1, "a notice already shown is not added twice"
+
+
+def test_a_shared_guidance_link_opens_the_article_in_the_chat(phone: object) -> None:
+    """/chat?start=g-<article>-<ref> (a health worker's link for the web chat): chat.js posts it as `/start …`."""
+    page = phone
+    page.goto(f"/chat?start=g-{ARTICLE}-clinic7")
+    wait_for_bot(page, 1)  # after the greeting
+    assert "70" in last_bot_text(page)  # the article's answer (water not below 70 °C)

@@ -78,7 +78,7 @@ def p99(values: list[float]) -> float:
 async def test_fifty_simultaneous_wrong_passwords_check_at_most_five(tuoyu: Tuoyu, filed: Filed,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     checks = counting(monkeypatch, passwords, "_matches")
-    async with served(create_app(tuoyu)) as base, httpx.AsyncClient(base_url=base) as client:
+    async with served(create_app(tuoyu.channel)) as base, httpx.AsyncClient(base_url=base) as client:
         token = CSRF.search((await client.get("/staff/login")).text).group(1)  # type: ignore[union-attr]
         form = {"name": "wang", "password": "wrong", "csrf": token}
         burst = asyncio.gather(*(client.post("/staff/login", data=form) for _ in range(50)))
@@ -98,7 +98,7 @@ async def test_a_hundred_wrong_pins_from_a_hundred_addresses_on_two_instances_ch
                          db=second_db)
     wrong = "000000" if filed.pin != "000000" else "111111"
     try:
-        async with served(create_app(tuoyu)) as one, served(create_app(second)) as two:
+        async with served(create_app(tuoyu.channel)) as one, served(create_app(second.channel)) as two:
             clients = [httpx.AsyncClient(base_url=(one, two)[n % 2],
                                          transport=httpx.AsyncHTTPTransport(local_address=f"127.0.0.{n + 2}"))
                        for n in range(100)]

@@ -109,7 +109,7 @@ async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
 async def test_chat_rate_limited_per_session_with_a_polite_retry(tuoyu: Tuoyu) -> None:
     from bot.channels.web.app import create_app
 
-    app = create_app(tuoyu, Limits(chat_burst=3, chat_per_s=0.5))
+    app = create_app(tuoyu.channel, Limits(chat_burst=3, chat_per_s=0.5))
     transport = httpx.ASGITransport(app=app, client=("198.51.100.1", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         codes = [(await chat(c, text="你好")).status_code for _ in range(5)]
@@ -124,7 +124,7 @@ async def test_chat_rate_limited_per_session_with_a_polite_retry(tuoyu: Tuoyu) -
 async def test_chat_rate_limited_per_address_generously(tuoyu: Tuoyu) -> None:
     from bot.channels.web.app import create_app
 
-    app = create_app(tuoyu, Limits(chat_ip_burst=4, chat_ip_per_s=0.001))
+    app = create_app(tuoyu.channel, Limits(chat_ip_burst=4, chat_ip_per_s=0.001))
     transport = httpx.ASGITransport(app=app, client=("198.51.100.3", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         codes = [(await c.post("/api/chat", json={"session": f"parent-{n:04d}", "text": "你好"})).status_code
@@ -249,7 +249,7 @@ async def test_upload_validates_session(client: httpx.AsyncClient) -> None:
 async def test_upload_rate_limited(tuoyu: Tuoyu) -> None:
     from bot.channels.web.app import create_app
 
-    app = create_app(tuoyu, Limits(upload_burst=2, upload_per_s=0.001))
+    app = create_app(tuoyu.channel, Limits(upload_burst=2, upload_per_s=0.001))
     transport = httpx.ASGITransport(app=app, client=("198.51.100.2", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         token = await csrf_of_chat(c)

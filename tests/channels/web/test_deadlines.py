@@ -42,7 +42,7 @@ async def chat(client: httpx.AsyncClient, **body: object) -> dict:
 
 
 async def test_every_view_shows_the_same_deadlines(client: httpx.AsyncClient, tuoyu: Tuoyu) -> None:
-    await tuoyu.services["complaints"].add_staff("wang", "health.chengguan", password=PASSWORD)
+    await tuoyu.services.complaints.add_staff("wang", "health.chengguan", password=PASSWORD)
     reply: dict = {}
     for body in ({"text": "/complain"}, {"text": "期限测试托育中心"}, {"button": "c:dist:chengguan"},
                  {"button": "c:cat:hygiene_health"}, {"text": "厨房很脏，孩子们的餐具没有消毒。"},

@@ -24,10 +24,10 @@ async def client(database: Database, settings: Settings) -> AsyncIterator[httpx.
     """The web app over a database seeded with the demo facilities."""
     tuoyu: Tuoyu = await build(dataclasses.replace(settings, demo_data=True), db=database, migrate=False,
                                kb=fixture_kb())
-    transport = httpx.ASGITransport(app=create_app(tuoyu), client=("203.0.113.9", 4711))
+    transport = httpx.ASGITransport(app=create_app(tuoyu.channel), client=("203.0.113.9", 4711))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
-    await tuoyu.services["facilities"].close()
+    await tuoyu.services.facilities.close()
 
 
 async def search(client: httpx.AsyncClient, session: str, place: str, lang: str = "zh") -> dict:

@@ -22,7 +22,7 @@ async def notices(client: httpx.AsyncClient, session: str = SESSION) -> httpx.Re
 
 async def test_a_status_change_reaches_the_web_chat_and_no_log_line(client: httpx.AsyncClient, tuoyu: Tuoyu,
                                                                     caplog: pytest.LogCaptureFixture) -> None:
-    service = tuoyu.services["complaints"]
+    service = tuoyu.services.complaints
     await service.add_staff("wang", "health.chengguan", password=PASSWORD)
     filed = await service.file(Submission(
         draft_id="web-notice", category="hygiene_health", facility_name="阳光宝贝托育园", district="城关区",
@@ -30,7 +30,7 @@ async def test_a_status_change_reaches_the_web_chat_and_no_log_line(client: http
     assert (await notices(client)).json() == {"notices": []}
     await service.update(filed.tracking, "wang", "accepted", note=NOTE)
     with caplog.at_level(logging.DEBUG):
-        assert await tuoyu.services["outbox"].run_once() >= 1
+        assert await tuoyu.services.outbox.run_once() >= 1
     shown = (await notices(client)).json()["notices"]
     assert len(shown) == 1 and filed.tracking in shown[0]["text"] and NOTE in shown[0]["text"]
     assert shown[0]["id"] and len(shown[0]["at"]) == len("2026-12-07 12:07")
@@ -42,7 +42,7 @@ async def test_a_status_change_reaches_the_web_chat_and_no_log_line(client: http
 async def test_a_failed_delivery_logs_no_address(tuoyu: Tuoyu, caplog: pytest.LogCaptureFixture) -> None:
     from complaints.outbox import enqueue
 
-    outbox = tuoyu.services["outbox"]
+    outbox = tuoyu.services.outbox
     del outbox.strategies["web"]  # nothing can deliver it: the failure is logged, the row waits
     async with tuoyu.db.session() as s:
         enqueue(s, f"web:{SESSION}", NOTE)

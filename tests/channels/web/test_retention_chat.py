@@ -22,7 +22,7 @@ async def chat(client: httpx.AsyncClient, **body: object) -> str:
 
 
 async def test_the_purged_link_stays_gone_after_the_next_message(client: httpx.AsyncClient, tuoyu: Tuoyu) -> None:
-    service = tuoyu.services["complaints"]
+    service = tuoyu.services.complaints
     await service.add_staff("wang", "health.chengguan", password=PASSWORD)
     text = ""
     for body in ({"text": "/complain"}, {"text": "保留期测试托育中心"}, {"button": "c:dist:chengguan"},

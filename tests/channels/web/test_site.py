@@ -22,7 +22,7 @@ async def test_healthz_ok(client: httpx.AsyncClient) -> None:
 async def test_healthz_503_when_database_does_not_answer(client: httpx.AsyncClient, tuoyu: Tuoyu,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     unreachable = Database("postgresql://nobody@127.0.0.1:9/none")  # nothing listens on the discard port
-    monkeypatch.setattr(tuoyu, "db", unreachable)
+    monkeypatch.setattr(tuoyu.services, "db", unreachable)
     response = await client.get("/healthz")
     await unreachable.dispose()
     assert response.status_code == 503

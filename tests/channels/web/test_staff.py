@@ -31,7 +31,7 @@ async def test_dashboard_needs_login(client: httpx.AsyncClient, filed: Filed) ->
 
 
 async def test_login_and_list_own_office(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
-    await tuoyu.services["complaints"].file(Submission(
+    await tuoyu.services.complaints.file(Submission(
         draft_id="d2", category="fees_contract", facility_name="别处托育", district="七里河区",
         description="收了一年学费后机构关门不退款。", happened="本月"))
     response = await login(client)
@@ -116,7 +116,7 @@ async def test_unknown_case_is_404(client: httpx.AsyncClient, filed: Filed) -> N
 
 
 async def test_csv_export(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
-    await tuoyu.services["complaints"].file(Submission(
+    await tuoyu.services.complaints.file(Submission(
         draft_id="d3", category="hygiene_health", facility_name="=HYPERLINK(\"http://evil\")", district="城关区",
         description="公式注入测试，描述需要足够长。", happened="昨天"))
     await login(client)
@@ -133,7 +133,7 @@ async def test_photos_only_for_the_assigned_office(client: httpx.AsyncClient, tu
     from tests.channels.web.test_chat import jpeg
 
     stored = store_photo(jpeg(), tuoyu.settings.data_dir / "uploads", 5 * 1024 * 1024)
-    case = await tuoyu.services["complaints"].file(Submission(
+    case = await tuoyu.services.complaints.file(Submission(
         draft_id="d4", category="hygiene_health", facility_name="照片托育", district="城关区",
         description="有照片的投诉，描述足够长。", happened="今天",
         photos=(stored, "AgACAgUAAxkBAAIB-telegram-file-id")))
@@ -201,7 +201,7 @@ async def test_deactivated_staff_is_logged_out(client: httpx.AsyncClient, filed:
 
 
 async def test_overdue_cases_come_first(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
-    service = tuoyu.services["complaints"]
+    service = tuoyu.services.complaints
     now = service.clock
     service.clock = lambda: now() - timedelta(days=40)
     try:

@@ -22,7 +22,7 @@ def charts(html: str) -> list[ET.Element]:
 
 
 async def more_complaints(tuoyu: Tuoyu) -> None:
-    service = tuoyu.services["complaints"]
+    service = tuoyu.services.complaints
     for n, (category, district) in enumerate([("care_quality", "城关区"), ("care_quality", "城关区"),
                                               ("staff", "七里河区"), ("care_quality", None)]):
         await service.file(Submission(draft_id=f"chart{n}", category=category, facility_name=f"托育{n}",
@@ -54,7 +54,7 @@ async def test_office_charts_count_the_office_complaints(client: httpx.AsyncClie
     assert accept.find(".//svg:text[@class='empty']", NS) is not None  # nothing accepted yet
     assert resolve.find(".//svg:text[@class='empty']", NS) is not None
 
-    service = tuoyu.services["complaints"]
+    service = tuoyu.services.complaints
     stats = await complaint_stats(service.db, service.clock(), office="health.chengguan")
     response = await client.get("/staff/charts.csv")
     assert response.headers["content-disposition"] == 'attachment; filename="tuoyu-charts-health.chengguan.csv"'
@@ -66,7 +66,7 @@ async def test_office_charts_count_the_office_complaints(client: httpx.AsyncClie
 
 async def test_city_level_staff_see_the_department(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
     await more_complaints(tuoyu)
-    await tuoyu.services["complaints"].add_staff("zhao", "health.city", password=PASSWORD)
+    await tuoyu.services.complaints.add_staff("zhao", "health.city", password=PASSWORD)
     await login(client, "zhao")
     own = await client.get("/staff/charts")
     assert 'id="scopes"' in own.text

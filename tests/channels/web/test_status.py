@@ -19,7 +19,7 @@ async def lookup(client: httpx.AsyncClient, tracking: str, pin: str, token: str 
 
 
 async def test_right_pin_shows_history_and_notes(client: httpx.AsyncClient, filed: Filed, tuoyu: Tuoyu) -> None:
-    await tuoyu.services["complaints"].update(filed.tracking, "wang", "accepted", "已派人核查厨房卫生")
+    await tuoyu.services.complaints.update(filed.tracking, "wang", "accepted", "已派人核查厨房卫生")
     assert filed.pin
     response = await lookup(client, filed.tracking.lower(), filed.pin)
     assert response.status_code == 200
@@ -80,7 +80,7 @@ async def test_pin_budget_spent_elsewhere_pauses_the_page_too(client: httpx.Asyn
     wrong = "000000" if filed.pin != "000000" else "111111"
     for _ in range(PIN_TRIES):  # e.g. guessed through a chat or on another instance
         with contextlib.suppress(NotFound):
-            await tuoyu.services["complaints"].status_with_pin(filed.tracking, wrong, client="telegram:1")
+            await tuoyu.services.complaints.status_with_pin(filed.tracking, wrong, client="telegram:1")
     response = await lookup(client, filed.tracking, str(filed.pin))
     assert response.status_code == 429 and "尝试次数过多" in response.text
 

@@ -28,10 +28,10 @@ def tiles() -> Iterator[Tiles]:
 async def client_for(database: Database, settings: Settings, **changes: object) -> AsyncIterator[httpx.AsyncClient]:
     tuoyu: Tuoyu = await build(dataclasses.replace(settings, demo_data=True, **changes), db=database, migrate=False,
                                kb=fixture_kb())
-    transport = httpx.ASGITransport(app=create_app(tuoyu), client=("203.0.113.9", 4711))
+    transport = httpx.ASGITransport(app=create_app(tuoyu.channel), client=("203.0.113.9", 4711))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
-    await tuoyu.services["facilities"].close()
+    await tuoyu.services.facilities.close()
 
 
 @pytest.fixture

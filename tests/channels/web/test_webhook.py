@@ -22,8 +22,8 @@ async def webhook_client(tuoyu: Tuoyu) -> AsyncIterator[httpx.AsyncClient]:
 
     tuoyu.settings = replace(tuoyu.settings, telegram_token="123456:TEST", webhook_secret="s3cret_-",
                              webhook_url="https://tuoyu.example/telegram/webhook")
-    ptb = build_application(tuoyu, webhook=True)
-    app = create_app(tuoyu, extra_routes=telegram_webhook_routes(ptb, tuoyu))
+    ptb = build_application(tuoyu.channel, webhook=True)
+    app = create_app(tuoyu.channel, extra_routes=telegram_webhook_routes(ptb, tuoyu.channel))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
         yield c
 
@@ -41,8 +41,8 @@ async def test_web_routes_still_served_beside_the_webhook(webhook_client: httpx.
 
 
 def test_outbox_runs_here_unless_a_poller_owns_telegram(tuoyu: Tuoyu) -> None:
-    assert runs_outbox(tuoyu)
+    assert runs_outbox(tuoyu.settings)
     tuoyu.settings = replace(tuoyu.settings, telegram_token="123456:TEST")
-    assert not runs_outbox(tuoyu)
+    assert not runs_outbox(tuoyu.settings)
     tuoyu.settings = replace(tuoyu.settings, webhook_url="https://tuoyu.example/telegram/webhook")
-    assert runs_outbox(tuoyu)
+    assert runs_outbox(tuoyu.settings)

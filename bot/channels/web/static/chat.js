@@ -35,25 +35,17 @@
 
   var session = sessionId();
 
-  // The conversation is kept on this device, so a reload or the next visit shows it again; notices from the
-  // office (status changes of a complaint filed here) are fetched from the server on every visit.
-  var HISTORY = "tuoyu_history_" + session;
-  var KEEP = 80;  // messages
-  var history = [];
-  try { history = JSON.parse(window.localStorage.getItem(HISTORY) || "[]"); } catch (e) { history = []; }
-  if (!Array.isArray(history)) { history = []; }
+  // The conversation is kept on the server for this session (POST /api/chat/history, the id in the body only),
+  // so a reload or the next visit shows it again; office notices come from /api/chat/notices on every visit.
+  var cancelBar = document.getElementById("flow-bar");
+  var flowName = document.getElementById("flow-name");
+  var voiceButton = document.getElementById("voice");
+  try { window.localStorage.removeItem("tuoyu_history_" + session); } catch (e) { /* kept on the device before */ }
 
-  function remember(entry) {
-    history.push(entry);
-    if (history.length > KEEP) { history = history.slice(history.length - KEEP); }
-    try { window.localStorage.setItem(HISTORY, JSON.stringify(history)); } catch (e) { /* full or private */ }
-  }
-
-  function stored(reply) {  // a reply without its map (large, and redrawn from the cards on a new search)
-    var copy = {};
-    Object.keys(reply).forEach(function (k) { if (k !== "map_svg") { copy[k] = reply[k]; } });
-    return copy;
-  }
+  // Restored history goes above anything said while it loads.
+  var restorePoint = document.createComment("history");
+  log.appendChild(restorePoint);
+  function put(item, restored) { return restored ? log.insertBefore(item, restorePoint) : log.appendChild(item); }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -64,12 +56,39 @@
 
   function scrollDown() { window.scrollTo(0, document.body.scrollHeight); }
 
-  function addUser(text, replayed) {
+  // Hotlines (120, 110, 12320 health, 12333 labour, 12345 city, 12356 mental health) and phone numbers in a
+  // reply become tel: links. Short hotlines only where they stand alone (not
+  // "120天" or part of a longer number); office lines with their area code, and mobiles.
+  var PHONE = /(^|[^0-9A-Za-z.\-])(0\d{2,3}-?\d{7,8}|1[3-9]\d{9}|12320|12333|12345|12356|120|110)(?![0-9天元个次分秒%％℃度岁年月日周小时毫克升米斤])/g;
+
+  function linked(text) {
+    var out = document.createDocumentFragment();
+    var source = String(text), last = 0, match;
+    PHONE.lastIndex = 0;
+    while ((match = PHONE.exec(source)) !== null) {
+      var start = match.index + match[1].length;
+      if (start > last) { out.appendChild(document.createTextNode(source.slice(last, start))); }
+      var tel = el("a", "tel", match[2]);
+      tel.href = "tel:" + match[2].replace(/-/g, "");
+      out.appendChild(tel);
+      last = start + match[2].length;
+      PHONE.lastIndex = last;
+    }
+    if (last < source.length) { out.appendChild(document.createTextNode(source.slice(last))); }
+    return out;
+  }
+
+  function para(className, text) {
+    var p = el("p", className);
+    p.appendChild(linked(text));
+    return p;
+  }
+
+  function addUser(text, restored) {
     var item = el("li", "msg user");
     item.appendChild(el("p", "", text));
-    log.appendChild(item);
-    if (!replayed) { remember({ user: String(text) }); }
-    scrollDown();
+    put(item, restored);
+    if (!restored) { scrollDown(); }
   }
 
   function distance(metres) {
@@ -177,11 +196,59 @@
     }
   }
 
-  function addReply(reply) {
+  function list(items) {
+    var ul = el("ul", "");
+    (items || []).forEach(function (text) { var li = el("li", ""); li.appendChild(linked(text)); ul.appendChild(li); });
+    return ul;
+  }
+
+  // The reply's structure (blocks from the server, each drawn as DOM nodes with text only, never HTML).
+  function bubble(reply) {
+    var box = el("div", "bubble");
+    var blocks = Array.isArray(reply.blocks) ? reply.blocks : [{ type: "p", text: reply.text }];
+    blocks.forEach(function (b) {
+      if (b.type === "head") { box.appendChild(para("head", b.text)); }
+      else if (b.type === "list") { box.appendChild(list(b.items)); }
+      else if (b.type === "flags") {
+        var flags = el("div", "flags");
+        flags.setAttribute("role", "note");
+        flags.appendChild(para("flags-title", b.title));
+        flags.appendChild(list(b.items));
+        box.appendChild(flags);
+      } else if (b.type === "note") { box.appendChild(para("note", b.text)); }
+      else if (b.type === "sources") {
+        var line = para("sources", b.text ? b.text + " · " : "");
+        if (typeof b.link === "string" && /^\/guide\/[A-Za-z0-9_.-]+(\?lang=en)?$/.test(b.link)) {
+          var details = el("a", "details", b.label);
+          details.href = b.link;
+          line.appendChild(details);
+        }
+        box.appendChild(line);
+      } else if (b.type === "calls") {
+        var calls = el("div", "calls");
+        (b.numbers || []).forEach(function (n) {
+          if (!/^\d{3,5}$/.test(String(n))) { return; }
+          var call = el("a", "call", root.getAttribute("data-call").replace("{n}", n));
+          call.href = "tel:" + n;
+          calls.appendChild(call);
+        });
+        box.appendChild(calls);
+      } else { box.appendChild(para("", b.text)); }
+    });
+    return box;
+  }
+
+  function addReply(reply, restored) {
     var drawn = null;
     var item = el("li", "msg bot" + (reply.kind === "emergency" ? " emergency" : ""));
     var facilities = reply.data && reply.data.facilities;
-    item.appendChild(el("p", "", facilities && facilities.length ? headline(reply) : reply.text));
+    if (facilities && facilities.length) {
+      var intro = el("div", "bubble");
+      intro.appendChild(para("", headline(reply)));
+      item.appendChild(intro);
+    } else {
+      item.appendChild(bubble(reply));
+    }
     if (facilities && facilities.length) {
       if (reply.street_map && window.L) {  // a street map over the deployment's tiles, the sketch if they fail
         var street = el("figure", "map street");
@@ -214,54 +281,80 @@
       });
       item.appendChild(row);
     }
-    log.appendChild(item);
+    put(item, restored);
     if (drawn) { drawn(); }  // Leaflet measures its box: only once it is on the page
+    return item;
   }
 
   function addNotice(text) {
     var item = el("li", "msg bot notice");
-    item.appendChild(el("p", "", text));
+    var box = el("div", "bubble");
+    box.appendChild(el("p", "", text));
+    item.appendChild(box);
     log.appendChild(item);
     scrollDown();
   }
 
-  function addOfficeNotice(notice, replayed) {
+  function addOfficeNotice(notice, restored) {
     var item = el("li", "msg bot notice office");
-    item.appendChild(el("p", "meta", notice.at));
-    item.appendChild(el("p", "", notice.text));
-    log.appendChild(item);
-    if (!replayed) { remember({ notice: notice }); }
-    scrollDown();
+    var box = el("div", "bubble");
+    box.appendChild(el("p", "meta", notice.at));
+    box.appendChild(para("", notice.text));
+    item.appendChild(box);
+    return put(item, restored);
   }
 
-  function replay() {
-    history.forEach(function (entry) {
-      if (typeof entry.user === "string") { addUser(entry.user, true); }
-      else if (entry.reply && typeof entry.reply === "object") { addReply(entry.reply); }
-      else if (entry.notice && typeof entry.notice === "object") { addOfficeNotice(entry.notice, true); }
-    });
-  }
-
-  async function fetchNotices() {
+  async function fetchJSON(path) {
     try {
-      var response = await fetch("/api/chat/notices", {
+      var response = await fetch(path, {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json" }, body: JSON.stringify({ session: session })
       });
-      if (!response.ok) { return; }
-      var seen = {};
-      history.forEach(function (entry) { if (entry.notice) { seen[entry.notice.id] = true; } });
-      ((await response.json()).notices || []).forEach(function (notice) {
-        if (!seen[notice.id]) { addOfficeNotice(notice, false); }
+      return response.ok ? await response.json() : {};
+    } catch (e) { return {}; }  // offline: the next visit shows them
+  }
+
+  // The conversation so far and the office's notices, in the order they happened; the view goes to the start
+  // of the last reply, where a parent left off.
+  async function restore() {
+    var kept = await fetchJSON("/api/chat/history");
+    var notices = (await fetchJSON("/api/chat/notices")).notices || [];
+    var items = [];
+    (kept.exchanges || []).forEach(function (x) { items.push({ at: x.at || "", exchange: x }); });
+    notices.forEach(function (n) { items.push({ at: n.sent || "", notice: n }); });
+    items.sort(function (a, b) { return a.at < b.at ? -1 : a.at > b.at ? 1 : 0; });
+    var anchor = null;
+    items.forEach(function (entry) {
+      if (entry.notice) { anchor = addOfficeNotice(entry.notice, true); return; }
+      if (typeof entry.exchange.sent === "string") { addUser(entry.exchange.sent, true); }
+      (entry.exchange.replies || []).forEach(function (reply, i) {
+        var item = addReply(reply, true);
+        if (i === 0) { anchor = item; }
       });
-    } catch (e) { /* offline: the next visit shows them */ }
+    });
+    root.setAttribute("data-restored", String(items.length));  // for people's tools and tests: history is in
+    if (busy || !anchor) { return; }  // a question sent meanwhile brings its own reply into view
+    setFlow(kept.flow || null);
+    anchor.scrollIntoView({ block: "start" });
+  }
+
+  function setFlow(flow) {
+    cancelBar.hidden = !flow;
+    if (flow) {
+      flowName.textContent = root.getAttribute("data-flow-" + flow) || root.getAttribute("data-flow-any");
+    }
   }
 
   function show(result) {
-    (result.replies || []).forEach(function (reply) { addReply(reply); remember({ reply: stored(reply) }); });
+    var first = null;
+    (result.replies || []).forEach(function (reply) {
+      var item = addReply(reply);
+      if (!first) { first = item; }
+    });
     shareButton.hidden = !result.request_location;
     photoLabel.hidden = !wantsPhoto(result.replies || []);
-    scrollDown();
+    setFlow(result.flow || null);
+    if (first) { first.scrollIntoView({ block: "start" }); }  // the reply's headline, not its end
   }
 
   function wantsPhoto(replies) {
@@ -332,12 +425,42 @@
     post({ text: text });
   });
 
-  log.addEventListener("click", function (event) {
+  function press(event) {
     var target = event.target;
     if (!target || !target.getAttribute || !target.getAttribute("data-button")) { return; }
-    addUser(target.textContent);
-    post({ button: target.getAttribute("data-button") });
-  });
+    var label = target.textContent;
+    addUser(label);
+    post({ button: target.getAttribute("data-button"), label: label.slice(0, 200) });
+  }
+  log.addEventListener("click", press);
+  cancelBar.addEventListener("click", press);
+
+  // Voice input where the browser offers speech recognition (feature-detected; the button stays hidden
+  // otherwise): what is heard goes into the box, to be checked and sent.
+  var Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+  if (Recognition) {
+    voiceButton.hidden = false;
+    voiceButton.addEventListener("click", function () {
+      var hearing = new Recognition();
+      hearing.lang = lang === "en" ? "en-US" : "zh-CN";
+      hearing.interimResults = false;
+      hearing.maxAlternatives = 1;
+      var placeholder = input.getAttribute("placeholder");
+      input.setAttribute("placeholder", root.getAttribute("data-listening"));
+      root.classList.add("listening");
+      hearing.onresult = function (event) {
+        var heard = event.results && event.results[0] && event.results[0][0];
+        if (heard && heard.transcript) { input.value = (input.value ? input.value + " " : "") + heard.transcript; }
+      };
+      hearing.onerror = function () { addNotice(root.getAttribute("data-voice-failed")); };
+      hearing.onend = function () {
+        root.classList.remove("listening");
+        input.setAttribute("placeholder", placeholder);
+        input.focus();
+      };
+      try { hearing.start(); } catch (e) { hearing.onend(); }
+    });
+  }
 
   shareButton.addEventListener("click", function () {
     if (!navigator.geolocation) { addNotice(root.getAttribute("data-no-geo")); return; }
@@ -358,12 +481,13 @@
     photoInput.value = "";
   });
 
-  replay();
-  fetchNotices();
+  restore();
   var params = new URLSearchParams(window.location.search);
   var reported = params.get("report");  // a facility page's "report a problem": the complaint, pre-routed
   if (reported && /^[A-Za-z0-9_.-]{1,58}$/.test(reported)) {
     addUser(root.getAttribute("data-report"));
     post({ button: "c:fac:" + reported });
+  } else if (/^g-[a-z0-9_]{1,40}(-[A-Za-z0-9_]{1,16})?$/.test(params.get("start") || "")) {
+    post({ text: "/start " + params.get("start") });  // a shared guidance link: counted, then the article
   } else if (params.get("q")) { addUser(params.get("q")); post({ text: params.get("q") }); }
 }());

@@ -217,7 +217,7 @@ async def test_a_new_flow_is_routed_by_what_it_declares() -> None:
     assert done.text == "选了blue" and chat.state.flow is None
     await chat.say("/colour")
     [left] = await chat.say("算了")
-    assert left.text.startswith("已退出帮助") and chat.state.flow is None
+    assert left.text.startswith("已取消帮助") and chat.state.flow is None
     await chat.say("/colour")
     note, answer = await chat.say("产假有多少天？")
     assert note.text == "已退出帮助。" and answer.article == "leave_maternity_national"

@@ -44,6 +44,7 @@ def data(reply: Reply) -> list[str]:
 
 
 LEFT = {"zh": ("已退出找托育", "已退出投诉"), "en": ("Left the childcare finder", "Left the complaint")}
+CANCELLED = {"zh": ("已取消找托育", "已取消投诉"), "en": ("Cancelled the childcare finder", "Cancelled the complaint")}
 
 
 async def in_finder(app: Tuoyu, lang: str) -> Chat:
@@ -76,7 +77,7 @@ async def in_complaint(app: Tuoyu, lang: str, step: str = "facility") -> Chat:
 async def test_cancel_words_leave_the_finder(app: Tuoyu, lang: str, word: str) -> None:
     chat = await in_finder(app, lang)
     [reply] = await chat.say(word)
-    assert reply.text.startswith(LEFT[lang][0]) and "cmd:find" in data(reply)
+    assert reply.text.startswith(CANCELLED[lang][0]) and "cmd:find" in data(reply)
     assert (await chat.state()).flow is None
 
 
@@ -84,7 +85,7 @@ async def test_cancel_words_leave_the_finder(app: Tuoyu, lang: str, word: str) -
 async def test_cancel_words_leave_the_complaint_even_at_its_free_text_step(app: Tuoyu, lang: str, word: str) -> None:
     chat = await in_complaint(app, lang, "description")
     [reply] = await chat.say(word)
-    assert reply.text.startswith(LEFT[lang][1]) and (await chat.state()).flow is None
+    assert reply.text.startswith(CANCELLED[lang][1]) and (await chat.state()).flow is None
 
 
 async def test_the_cancel_button_is_on_every_step_and_leaves(app: Tuoyu) -> None:
@@ -96,7 +97,7 @@ async def test_the_cancel_button_is_on_every_step_and_leaves(app: Tuoyu) -> None
         assert {"cmd:cancel", "c:cancel"} & set(data(replies[-1])), replies[-1].text
     assert (await chat.state()).step == "review"
     [left] = await chat.press("cmd:cancel")
-    assert left.text.startswith("已退出投诉") and (await chat.state()).flow is None
+    assert left.text.startswith("已取消投诉") and (await chat.state()).flow is None
     for replies in [await chat.say("/find"), await chat.press("f:t:any"), await chat.press("f:a:any")]:
         assert data(replies[-1])[-1] == "cmd:cancel"
 

@@ -22,7 +22,7 @@ from tests.bot.helpers import fixture_kb
 async def app(database: Database, settings: Settings) -> AsyncIterator[Tuoyu]:
     tuoyu = await build(dataclasses.replace(settings, demo_data=True), db=database, migrate=False, kb=fixture_kb())
     yield tuoyu
-    await tuoyu.services["facilities"].close()
+    await tuoyu.services.facilities.close()
 
 
 class Chat:

@@ -99,6 +99,8 @@ class Engine:
             if (age := child_age_months(inbound.text)) is not None:
                 state.memory[CHILD_AGE] = age  # red flags fit this child from now on
             if turn.emergency is None and (typed := self._typed(turn)) is not None:
+                if not state.lang_set:  # a label or phrase is never a name: its language is the parent's
+                    state.lang = written_language(inbound.text) or state.lang
                 turn = Turn(typed, state, self.catalog, turn.chat_key)
                 inbound = typed
         if inbound.kind is InboundKind.COMMAND:

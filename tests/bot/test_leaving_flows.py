@@ -196,6 +196,12 @@ async def test_a_question_in_english_leaving_a_chinese_chat_is_answered_in_engli
     assert note.text.startswith("Left the childcare finder") and answer.text.startswith("Maternity leave")
 
 
+async def test_a_command_phrase_in_chinese_switches_an_english_chat_to_chinese(app: Tuoyu) -> None:
+    chat = await in_finder(app, "en")
+    note, start = await chat.say("我要投诉")
+    assert note.text.startswith("已退出找托育") and "第 1/7 步" in start.text
+
+
 # ---- answers it cannot read ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("lang", "text", "hint"), [("zh", "很小", "没看懂“很小”是多大"),

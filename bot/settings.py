@@ -61,6 +61,12 @@ class Settings:
     map_tiles: str | None = None
     map_tiles_datum: str = "gcj02"
     map_attribution: str = ""
+    # WeChat Official Account (docs/wechat.md): on when the server token is set
+    wechat_token: str | None = field(default=None, repr=False)
+    wechat_appid: str | None = None
+    wechat_secret: str | None = field(default=None, repr=False)
+    wechat_aes_key: str | None = field(default=None, repr=False)
+    wechat_api_url: str | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -71,12 +77,30 @@ class Settings:
             raise SettingsError("TUOYU_MAP_TILES must be a tile URL with {z}, {x} and {y}")
         if self.map_tiles_datum not in ("gcj02", "wgs84"):
             raise SettingsError("TUOYU_MAP_TILES_DATUM must be gcj02 (mainland map tiles) or wgs84")
+        self._check_wechat()
         if self.webhook_secret and not all(c.isalnum() or c in "_-" for c in self.webhook_secret):
             raise SettingsError("TUOYU_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and -")
 
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_token)
+
+    @property
+    def wechat_enabled(self) -> bool:
+        return bool(self.wechat_token)
+
+    def _check_wechat(self) -> None:
+        """WeChat needs the app id and secret besides the token (replies that do not fit a passive answer, photos
+        and notices go through its API), and a safe-mode key is 43 characters of base64."""
+        if not self.wechat_token:
+            return
+        if not (self.wechat_appid and self.wechat_secret):
+            raise SettingsError("TUOYU_WECHAT_TOKEN needs TUOYU_WECHAT_APPID and TUOYU_WECHAT_SECRET too")
+        if not self.wechat_token.isalnum() or not 3 <= len(self.wechat_token) <= 32:
+            raise SettingsError("TUOYU_WECHAT_TOKEN must be 3 to 32 letters or digits, as WeChat requires")
+        key = self.wechat_aes_key
+        if key and (len(key) != 43 or not all(c.isalnum() for c in key)):
+            raise SettingsError("TUOYU_WECHAT_AES_KEY must be the 43 letters and digits WeChat generates")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

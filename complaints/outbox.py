@@ -23,7 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from complaints.models import Outbox
+from complaints.models import ComplaintEvent, Outbox
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,14 @@ def public_address(address: str) -> str:
     return address if scheme == "office" else f"{scheme}:…"
 
 
+class Undeliverable(Exception):
+    """Raised by a strategy for a notice no retry can deliver (a WeChat follower's 48-hour window has closed):
+    the row is finished without being sent, its reason kept in `last_error` and in the complaint's history."""
+
+
 class Strategy(Protocol):
-    """Delivers one message to an address like `telegram:123`; raises on failure so it is retried.
+    """Delivers one message to an address like `telegram:123`; raises on failure so it is retried, or
+    `Undeliverable` when no retry could deliver it.
 
     `key` is the same for every attempt at one notice (its outbox row): a channel that can recognise a repeat
     (a mail's Message-ID) is given it, and log lines name the notice by it instead of by address or text.
@@ -208,6 +214,11 @@ class Deliverer:
         try:
             await asyncio.wait_for(self.strategy(row.address).send(row.address, row.text + RESENT * row.resend, key),
                                    self.send_timeout)
+        except Undeliverable as exc:
+            log.warning("notification %s to %s undeliverable: %s", key, public_address(row.address), exc)
+            await self._finish(row, sent_at=self.clock(), last_error=f"undeliverable: {exc}"[:500],
+                               undeliverable=str(exc))
+            return False
         except Exception as exc:  # any failure of any medium means "try again later"
             log.warning("delivery %s to %s failed (attempt %s): %s", key, public_address(row.address),
                         row.attempts, type(exc).__name__)
@@ -217,13 +228,22 @@ class Deliverer:
         await self._finish(row, sent_at=self.clock(), last_error=None)
         return True
 
-    async def _finish(self, row: Claimed, **values: object) -> None:
-        """Record the outcome, trying again through a short database outage (giving up means a re-send)."""
+    async def _finish(self, row: Claimed, undeliverable: str | None = None, **values: object) -> None:
+        """Record the outcome, trying again through a short database outage (giving up means a re-send).
+
+        An undeliverable notice is finished (`sent_at`, so it is no longer due or pending) with its reason in
+        `last_error`, and the reason joins its complaint's history, where staff and the status page see it.
+        """
         for pause in (*FINISH_RETRIES_S, None):
             try:
                 async with self.db.session() as s:
-                    await s.execute(update(Outbox).where(Outbox.id == row.id, Outbox.claimed_by == self.worker_id)
-                                    .values(claimed_until=None, **values))
+                    result = await s.execute(
+                        update(Outbox).where(Outbox.id == row.id, Outbox.claimed_by == self.worker_id)
+                        .values(claimed_until=None, **values).returning(Outbox.complaint_id))
+                    complaint_id = result.scalar()
+                    if undeliverable and complaint_id is not None:
+                        s.add(ComplaintEvent(complaint_id=complaint_id, actor="system", action="notice_undeliverable",
+                                             note=undeliverable, at=self.clock()))
                 return
             except (SQLAlchemyError, OSError):
                 if pause is None:

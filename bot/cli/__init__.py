@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, chat, complaints, db, facilities, kb, serve, share, staff, telegram
+from bot.cli import ask, chat, complaints, db, facilities, kb, serve, share, staff, telegram, wechat
 from bot.observability import configure_logging
 from bot.settings import SettingsError
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 BROKEN_PIPE = 141
 
 #: Command groups in the order `tuoyu --help` lists them. Each module has register(subparsers).
-COMMANDS = [ask, chat, kb, facilities, complaints, staff, serve, telegram, share, db]
+COMMANDS = [ask, chat, kb, facilities, complaints, staff, serve, telegram, wechat, share, db]
 
 
 class CommandError(Exception):

@@ -27,8 +27,9 @@ from tests.channels.drivers import Driver, World, database_down
 from tests.channels.drivers.console import ConsoleDriver
 from tests.channels.drivers.telegram import TelegramDriver
 from tests.channels.drivers.web import WebDriver
+from tests.channels.drivers.wechat import WeChatDriver
 
-DRIVERS: list[type[Driver]] = [ConsoleDriver, WebDriver, TelegramDriver]
+DRIVERS: list[type[Driver]] = [ConsoleDriver, WebDriver, TelegramDriver, WeChatDriver]
 
 QUESTION, ARTICLE = "产假有多少天", "leave_maternity_national"
 FEVER, FEVER_ARTICLE = "宝宝发烧怎么办", "illness_fever"

@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from complaints.models import Outbox
+from complaints.models import Complaint, ComplaintEvent, Outbox
 from complaints.outbox import (
     FINISH_RETRIES_S,
     LEASE,
@@ -15,11 +15,12 @@ from complaints.outbox import (
     Deliverer,
     EmailStrategy,
     LogStrategy,
+    Undeliverable,
     enqueue,
     pending,
 )
 from storage.database import Database
-from tests.complaints.support import Clock
+from tests.complaints.support import Clock, file, service
 
 
 class Flaky:
@@ -62,6 +63,33 @@ async def test_failed_delivery_is_retried_with_backoff(database: Database) -> No
     assert await worker.run_once() == 1
     [row] = await rows(database)
     assert row.sent_at is not None and row.attempts == 3 and flaky.sent == [("telegram:1", "hello telegram:1")]
+
+
+class WindowClosed:
+    """A channel that knows no retry can deliver (a WeChat follower's 48-hour window has closed)."""
+
+    async def send(self, address: str, text: str, key: str) -> None:
+        raise Undeliverable("the window has closed; follow the case on the status page")
+
+
+async def test_an_undeliverable_notice_is_finished_with_its_reason_in_the_case_history(database: Database) -> None:
+    clock = Clock()
+    filed = await file(service(database, clock))
+    async with database.session() as s:
+        complaint_id = (await s.execute(select(Complaint.id).where(Complaint.tracking == filed.tracking))).scalar_one()
+        enqueue(s, "wechat:oAbc", "受理了", complaint_id=complaint_id, now=clock())
+    worker = Deliverer(database, {"wechat": WindowClosed(), "office": LogStrategy()}, clock=clock)
+    await worker.run_once()
+    async with database.session() as s:
+        row = (await s.execute(select(Outbox).where(Outbox.address == "wechat:oAbc"))).scalars().one()
+        events = (await s.execute(select(ComplaintEvent).where(ComplaintEvent.action == "notice_undeliverable"))
+                  ).scalars().all()
+    assert row.sent_at is not None and row.attempts == 1
+    reason = "the window has closed; follow the case on the status page"
+    assert row.last_error == f"undeliverable: {reason}"
+    assert [(e.complaint_id, e.note) for e in events] == [(complaint_id, reason)]
+    clock.advance(hours=2)
+    assert await worker.run_once() == 0 and row.id not in {r.id for r in await pending(database)}
 
 
 async def test_crash_after_claim_redelivers_after_the_lease_marked_and_counted(database: Database) -> None:

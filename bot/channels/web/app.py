@@ -47,10 +47,19 @@ def create_app(channel: ChannelContext, limits: Limits | None = None, extra_rout
                    max_age=12 * 3600, same_site="lax", https_only=settings.public_url.startswith("https://")),
     ]
 
+    wechat = None
+    if settings.wechat_enabled:  # imported only then: wechatpy is loaded by deployments that use it
+        from bot.channels.wechat.server import WeChatChannel
+
+        wechat = WeChatChannel(channel.port, channel.services.db, settings)
+        routes[:0] = wechat.routes
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with workers.background(channel):
             yield
+        if wechat is not None:
+            await wechat.close()
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={HTTPException: site.http_error, 500: site.http_error})
@@ -58,6 +67,7 @@ def create_app(channel: ChannelContext, limits: Limits | None = None, extra_rout
     app.state.settings = settings
     app.state.services = channel.services
     app.state.limits = limits
+    app.state.wechat = wechat
     app.state.pages = Pages(make_env(catalog), catalog, settings.bot_username)
     app.state.uploads = photos.folder(settings.data_dir)
     app.state.chat_limit = TokenBucket(limits.chat_burst, limits.chat_per_s)

@@ -21,7 +21,7 @@ from knowledge.intents import IntentDetector
 from knowledge.loader import ARTICLES, load_articles
 from knowledge.memo import Recent
 from knowledge.model import Article
-from knowledge.normalize import fold, load_yaml, t2s_table, use_t2s
+from knowledge.normalize import fold, load_yaml, readable_temperatures, t2s_table, use_t2s
 from knowledge.retrieval import Hit, Retriever
 from knowledge.semantic import E5Small, Embedder, QueryEncoder, SemanticIndex, VectorStore, text_key
 from knowledge.typos import TypoFixer
@@ -35,6 +35,7 @@ CLOSE_GAP = 0.004
 CHOICE_GAP = 0.03
 #: Ranking: taken off articles written for children of other ages than the one the question names.
 AGE_MISMATCH = 0.05
+SCOPE_MISMATCH = 0.05  # an article of a scoped topic, for a question that names none of its service
 #: A declined question still offers its closest articles as buttons from this answerability upward.
 SUGGEST_FROM = 0.2
 #: A search lists the articles within this much of the best.
@@ -84,6 +85,8 @@ class KnowledgeBase:
         self.age_scoped = np.array([a.ages is not None and a.topic != "health_checkups" for a in self.ordered])
         self.cues = [(re.compile(pattern), np.array([a.topic == topic for a in self.ordered]))
                      for topic, pattern in load_yaml("topic_cues.yaml").items()]
+        self.scopes = [(re.compile(pattern), np.array([a.topic == topic for a in self.ordered]))
+                       for topic, pattern in load_yaml("topic_scope.yaml").items()]
         self.retriever = Retriever(articles)
         self.typos = typo_fixer(self.ordered, self.retriever.normalize.synonyms.mapping)
         self.intents = intents or IntentDetector.default()
@@ -185,6 +188,7 @@ class KnowledgeBase:
         """Both rankings fused, and the answerability signals for the best article; None for an empty question."""
         if not self.intents.clean(text).strip():
             return None
+        text = readable_temperatures(text)  # the sentence model reads "发烧378" as a number, not 37.8 °C
         query = self.encode(text)
         semantic = self.semantic.best_per_owner(query)
         age = child_age_months(text)
@@ -197,6 +201,9 @@ class KnowledgeBase:
             if pattern.search(folded):
                 cued |= members
         ranking = semantic + self.model.cue_weight * cued
+        for pattern, members in self.scopes:
+            if not pattern.search(folded):
+                ranking = ranking - SCOPE_MISMATCH * members
         if age is not None:
             ranking = ranking - AGE_MISMATCH * ~np.array([a.fits_age(age) for a in self.ordered])
         lexical_hits = self.retriever.search(text, limit=POOL)

@@ -78,7 +78,8 @@ def complaint_flow(settings: Settings, db: Database, services: Services) -> Flow
                                                   smtp_sender=settings.smtp_sender))
     service = ComplaintService(db, default_catalog().get, pin_key=pin_key(secret_key(settings)), wake=deliverer.wake)
     services.complaints, services.outbox = service, deliverer
-    return ComplaintFlow(service, service.base_table, services.facilities)
+    return ComplaintFlow(service, service.base_table, services.facilities,
+                         retention_days=settings.contact_retention_days)
 
 
 async def build(settings: Settings | None = None, *, migrate: bool = True, kb: KnowledgeBase | None = None,

@@ -21,9 +21,10 @@ from knowledge.intents import IntentDetector
 from knowledge.loader import ARTICLES, load_articles
 from knowledge.memo import Recent
 from knowledge.model import Article
-from knowledge.normalize import fold, load_yaml, t2s_table, use_t2s
+from knowledge.normalize import fold, load_yaml, readable_temperatures, t2s_table, use_t2s
 from knowledge.retrieval import Hit, Retriever
 from knowledge.semantic import E5Small, Embedder, QueryEncoder, SemanticIndex, VectorStore, text_key
+from knowledge.typos import TypoFixer
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).parent
@@ -34,6 +35,7 @@ CLOSE_GAP = 0.004
 CHOICE_GAP = 0.03
 #: Ranking: taken off articles written for children of other ages than the one the question names.
 AGE_MISMATCH = 0.05
+SCOPE_MISMATCH = 0.05  # an article of a scoped topic, for a question that names none of its service
 #: A declined question still offers its closest articles as buttons from this answerability upward.
 SUGGEST_FROM = 0.2
 #: A search lists the articles within this much of the best.
@@ -83,7 +85,10 @@ class KnowledgeBase:
         self.age_scoped = np.array([a.ages is not None and a.topic != "health_checkups" for a in self.ordered])
         self.cues = [(re.compile(pattern), np.array([a.topic == topic for a in self.ordered]))
                      for topic, pattern in load_yaml("topic_cues.yaml").items()]
+        self.scopes = [(re.compile(pattern), np.array([a.topic == topic for a in self.ordered]))
+                       for topic, pattern in load_yaml("topic_scope.yaml").items()]
         self.retriever = Retriever(articles)
+        self.typos = typo_fixer(self.ordered, self.retriever.normalize.synonyms.mapping)
         self.intents = intents or IntentDetector.default()
         self.emergency = emergency or EmergencyDetector.default()
         self.model = Model.default()
@@ -143,6 +148,7 @@ class KnowledgeBase:
         return self._decided(text, self._decide)
 
     def _decide(self, text: str) -> Decision:
+        text = self.typos(text)
         out = self.intents.out_of_scope(text)
         if out is not None:
             return Decision("fallback", reason=out.reason)
@@ -163,6 +169,7 @@ class KnowledgeBase:
 
     def search(self, text: str, limit: int = 10) -> list[Article]:
         """Articles for a search box: the fused ranking, nothing for what must never get an article."""
+        text = self.typos(text)
         if self.intents.out_of_scope(text) is not None:
             return []
         evidence = self.evidence(text)
@@ -181,6 +188,7 @@ class KnowledgeBase:
         """Both rankings fused, and the answerability signals for the best article; None for an empty question."""
         if not self.intents.clean(text).strip():
             return None
+        text = readable_temperatures(text)  # the sentence model reads "发烧378" as a number, not 37.8 °C
         query = self.encode(text)
         semantic = self.semantic.best_per_owner(query)
         age = child_age_months(text)
@@ -193,6 +201,9 @@ class KnowledgeBase:
             if pattern.search(folded):
                 cued |= members
         ranking = semantic + self.model.cue_weight * cued
+        for pattern, members in self.scopes:
+            if not pattern.search(folded):
+                ranking = ranking - SCOPE_MISMATCH * members
         if age is not None:
             ranking = ranking - AGE_MISMATCH * ~np.array([a.fits_age(age) for a in self.ordered])
         lexical_hits = self.retriever.search(text, limit=POOL)
@@ -241,6 +252,17 @@ def semantic_texts(article: Article) -> list[str]:
     texts += [t for t in article.title.values() if t]
     texts += ["，".join(ws) if lang == "zh" else ", ".join(ws) for lang, ws in article.keywords.items() if ws]
     return texts
+
+
+def typo_fixer(articles: list[Article], synonyms: dict[str, str]) -> TypoFixer:
+    """What the articles say is known; synonyms and keywords are the words a typo is read as."""
+    texts: list[str] = []
+    words: list[str] = list(synonyms)
+    for article in articles:
+        texts += [t for t in article.title.values() if t] + list(article.answer.values())
+        texts += [q for qs in article.questions.values() for q in qs]
+        words += [w for ws in article.keywords.values() for w in ws]
+    return TypoFixer(texts, words, load_yaml("typos.yaml"))
 
 
 def cache_path(folder: Path, cache_dir: Path) -> Path:

@@ -46,6 +46,7 @@ class IntentDetector:
         self.unrelated = _any(table["unrelated"])
         self.childcare = re.compile(table["childcare_markers"])
         self.question_breaks = re.compile(table["question_breaks"])
+        self.question_form = re.compile(table["question_form"])
         self._intents: Recent[str | None] = Recent()
 
     @classmethod
@@ -81,6 +82,10 @@ class IntentDetector:
         if self.unrelated.search(cleaned) and not self.childcare.search(cleaned):
             return OutOfScope("unrelated")
         return None
+
+    def is_question(self, text: str) -> bool:
+        """The message asks something (a question mark, a question word), rather than stating or naming."""
+        return bool(self.question_form.search(fold(text).strip()))
 
     def questions(self, text: str) -> list[str]:
         """The questions a message asks, split where it turns to another ("…？还有…"); one part for most."""

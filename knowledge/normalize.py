@@ -74,11 +74,26 @@ def use_t2s(table: dict[int, str]) -> None:
 
 
 def fold(text: str) -> str:
-    """NFKC, lower case, invisible characters removed, traditional → simplified, 三个月 → 3个月."""
+    """NFKC, lower case, invisible characters removed, traditional → simplified, 三个月 → 3个月, 发烧378 → 发烧37.8."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
     if any("\u4e00" <= c <= "\u9fff" for c in text):
         text = text.translate(t2s_table())
-    return _CN_NUMBER.sub(_digits, text)
+    return readable_temperatures(_CN_NUMBER.sub(_digits, text))
+
+
+#: A body temperature typed without its decimal point ("烧到385", "体温37度8"): three digits 350–429 next to a
+#: fever word or a degree sign, or "NN度D".
+_TEMPERATURE_WORDS = r"(烧|热|体温|温度|腋温|耳温|肛温|额温|量了|测了|fever|temp)"
+_AFTER_WORD = re.compile(rf"({_TEMPERATURE_WORDS}[^0-9，。,]{{0,3}})(3[5-9]|4[0-2])([0-9])(?![0-9.])")
+_BEFORE_DEGREE = re.compile(r"(?<![0-9.])(3[5-9]|4[0-2])([0-9])(?=\s*(度|℃|°))")
+_DEGREE_THEN_TENTH = re.compile(r"(?<![0-9.])(3[5-9]|4[0-2])度([1-9])(?![0-9])")
+
+
+def readable_temperatures(text: str) -> str:
+    """Body temperatures as numbers with their decimal point, so rules and retrieval read 37.8 however typed."""
+    text = _DEGREE_THEN_TENTH.sub(r"\1.\2度", text)
+    text = _AFTER_WORD.sub(r"\1\3.\4", text)
+    return _BEFORE_DEGREE.sub(r"\1.\2", text)
 
 
 def _wordish(char: str) -> bool:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 from bot.engine.types import Button, Reply, Source
-from bot.i18n import Catalog
+from bot.i18n import LANGS, Catalog
 from bot.share import web_link
 from knowledge.base import KnowledgeBase
 from knowledge.model import Article, ArticleSource
@@ -37,7 +37,7 @@ def article_text(article: Article, lang: str, catalog: Catalog, age_months: floa
     flags = [str(f) for f in article.flags(lang, age_months)]
     if flags:
         size = _measure(lang)
-        room = BUDGET.get(lang, BUDGET["zh"]) if public_url else sys.maxsize  # without the page, show all
+        room = BUDGET.get(lang, BUDGET[LANGS[0]]) if public_url else sys.maxsize  # without the page, show all
         room -= sum(size(p) for p in head + tail)
         room -= size(catalog.get("answer_red_flags", lang))
         shown = _fit(flags, room, size, size(catalog.get("answer_more_flags", lang, n=len(flags))))
@@ -84,7 +84,7 @@ def sources_line(article: Article, lang: str, catalog: Catalog, public_url: str 
     if article.reviewed:
         parts.append(catalog.get("answer_reviewed", lang, date=article.reviewed.isoformat()))
     if public_url:
-        link = web_link(public_url, article.id) + ("?lang=en" if lang == "en" else "")
+        link = web_link(public_url, article.id) + ("" if lang == LANGS[0] else f"?lang={lang}")
         parts.append(catalog.get("answer_details", lang, link=link))
     return " · ".join(parts)
 

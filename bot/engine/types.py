@@ -86,6 +86,7 @@ class State:
     last_candidates: list[str] = field(default_factory=list)
     memory: dict[str, Any] = field(default_factory=dict)  # survives flows (e.g. recent search results)
     turns: int = 0
+    offered: list[list[str]] = field(default_factory=list)  # [label, data] of the last reply's buttons
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy as plain JSON data (every message copies its chat's state, so not `asdict`)."""

@@ -11,12 +11,13 @@ import logging
 import math
 import uuid
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from rapidfuzz import fuzz, process
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.engine.flow import Turn
+from bot.engine.flow import Expects, Turn
 from bot.engine.types import Button, InboundKind, Reply, State
 from complaints.errors import ComplaintError, Invalid, NotFound, Throttled
 from complaints.lifecycle import local
@@ -24,10 +25,17 @@ from complaints.routing import CATEGORIES, RoutingTable
 from complaints.service import DESCRIPTION_LIMITS, MAX_PHOTOS, ComplaintService, valid_phone
 from complaints.tracking import normalize_tracking
 from complaints.views import StatusView, Submission
+from locator.query import is_skip
 
 log = logging.getLogger(__name__)
 WHEN = ("today", "yesterday", "week", "earlier")
 RECENT_LIMIT = 5
+#: The numbered steps a parent sees ("第 3/7 步"); `pick` and `district` belong to the facility step, `similar`
+#: to the category step.
+STEPS = ("facility", "category", "description", "when", "photos", "contact", "review")
+NUMBERED = {"pick": "facility", "district": "facility", "similar": "category"}
+#: Steps answered in free text; every other step is a choice (buttons, or a district, phone or "skip" typed).
+FREE_TEXT = {"facility": Expects.NAME, "pick": Expects.NAME, "description": Expects.TEXT, "when": Expects.NAME}
 
 
 class FacilityLookup(Protocol):
@@ -59,21 +67,50 @@ class ComplaintFlow:
 
     name = "complaint"
     prefix = "c"
+    title = "complaint_title"
+    start_commands: tuple[str, ...] = ("complain",)
     commands: tuple[str, ...] = ("status",)
+    intents: Mapping[str, str] = MappingProxyType({"complaint": "complain"})
+    keeps_emergency = True  # a child in danger at a facility is what the complaint is about: it becomes urgent
 
     def __init__(self, service: ComplaintService, table: RoutingTable,
-                 facilities: FacilityLookup | None = None) -> None:
+                 facilities: FacilityLookup | None = None, retention_days: int | None = None) -> None:
         self.service = service
         self.table = table
         self.facilities = facilities  # the locator's name search, when this build has the finder
+        self.retention_days = retention_days  # told before a phone number is asked for; None: "as the rules set"
+
+    def menu_buttons(self, turn: Turn) -> list[Button]:
+        return [Button(turn.t("btn_complain"), "cmd:complain"), Button(turn.t("btn_status"), "cmd:status")]
+
+    def expects(self, state: State) -> Expects:
+        return FREE_TEXT.get(state.step or "facility", Expects.CHOICE)
+
+    async def understands(self, turn: Turn) -> bool:
+        """A choice step's answer typed rather than tapped: a district, a phone number, "no photos"."""
+        text, step = turn.inbound.text, turn.state.step
+        if step == "district":
+            return self.table.district(text) is not None or is_skip(text)
+        if step == "contact":
+            return valid_phone(text) is not None
+        return step == "photos" and is_skip(text)
 
     async def start(self, turn: Turn) -> list[Reply]:
         """Open a new draft (no database needed) and ask which facility."""
         turn.state.enter(self.name, "facility", draft=uuid.uuid4().hex, photos=[],
                          urgent=bool(turn.emergency))
-        recent = self._recent(turn)
-        buttons = [Button(str(f["name"])[:40], f"c:fac:{f['id']}"[:64]) for f in recent]
-        return [self._reply(turn.t("complaint_start"), buttons)]
+        buttons = self._recent_buttons(turn)
+        ask = turn.t("complaint_ask_facility_recent" if buttons else "complaint_ask_facility_first")
+        text = turn.t("complaint_start", steps=len(STEPS)) + "\n" + self._numbered(turn, "facility", ask)
+        return [self._reply(text, buttons)]
+
+    def _numbered(self, turn: Turn, step: str, text: str) -> str:
+        """`text` as step n of the flow's steps, counted from STEPS."""
+        step = NUMBERED.get(step, step)
+        return turn.t("complaint_step", n=STEPS.index(step) + 1, total=len(STEPS)) + text
+
+    def _recent_buttons(self, turn: Turn) -> list[Button]:
+        return [Button(str(f["name"])[:40], f"c:fac:{f['id']}"[:64]) for f in self._recent(turn)]
 
     async def on_input(self, turn: Turn) -> list[Reply]:
         """Route the input to the step it answers; status commands and buttons work from anywhere."""
@@ -88,12 +125,33 @@ class ComplaintFlow:
         if inbound.kind is InboundKind.PHOTO:
             return prefix + self._photo(turn)
         step = turn.state.step or "facility"
+        text = inbound.text.strip()
+        if step == "photos" and is_skip(text):
+            return [*prefix, self._ask_contact(turn)]
+        if turn.emergency and step in ("facility", "pick"):  # what is happening, not the facility's name
+            ask = self._numbered(turn, "facility", turn.t("complaint_ask_facility_first"))
+            return [*prefix, self._reply(ask, self._recent_buttons(turn))]
         handler = {"facility": self._facility_text, "pick": self._facility_text, "district": self._district_text,
                    "description": self._description_text, "when": self._when_text,
                    "contact": self._contact_text}.get(step)
         if handler is None:
-            return [*prefix, self._reply(turn.t("complaint_use_buttons"))]
-        return prefix + await self._guard(turn, handler(turn, inbound.text.strip()))
+            return [*prefix, *await self._guard(turn, self._repeat(turn))]
+        return prefix + await self._guard(turn, handler(turn, text))
+
+    async def _repeat(self, turn: Turn) -> list[Reply]:
+        """A choice step asked again, its buttons under it, after a hint to use them."""
+        step = turn.state.step
+        if step == "category":
+            asked = self._ask_category(turn)[0]
+        elif step == "photos":
+            asked = self._ask_photos(turn)
+        elif step == "review":
+            asked = (await self._review(turn))[0]
+        else:
+            buttons = self._similar_buttons(turn) if step == "similar" else []
+            return [self._reply(turn.t("complaint_use_buttons"), buttons)]
+        asked.text = turn.t("complaint_use_buttons") + "\n" + asked.text
+        return [asked]
 
     async def _guard(self, turn: Turn, pending: Any) -> list[Reply]:
         """Turn domain and database errors into polite replies; the draft stays in the state."""
@@ -133,7 +191,7 @@ class ComplaintFlow:
         matches = await self._search(turn, text)
         turn.state.data.update(query=text[:200], matches=matches)
         if not matches:
-            return self._set_facility(turn, {"id": None, "name": text[:200], "district": None})
+            return self._set_facility(turn, {"id": None, "name": text[:200], "district": self._district_in(text)})
         turn.state.step = "pick"
         buttons = [Button(f"{m['name']} ({m['district'] or '-'})"[:60], f"c:pick:{i}") for i, m in enumerate(matches)]
         buttons.append(Button(turn.t("complaint_btn_not_listed"), "c:pick:none"))
@@ -167,15 +225,30 @@ class ComplaintFlow:
         data.update(facility_id=ref.get("id"), facility_name=ref.get("name"), matches=[])
         district = self.table.district(ref.get("district"))
         if district is None:
-            turn.state.step = "district"
-            buttons = [Button(name, f"c:dist:{info['code']}") for name, info in self.table.districts.items()]
-            buttons.append(Button(turn.t("complaint_btn_district_unknown"), "c:dist:none"))
-            return [self._reply(turn.t("complaint_ask_district"), buttons)]
+            return [self._ask_district(turn)]
         data["district"] = district
         return self._ask_category(turn)
 
+    def _district_in(self, name: str) -> str | None:
+        """The district a facility's name spells out in full ("七里河区的小太阳托育", "Anning District ...")."""
+        low = name.lower()
+        for district, info in self.table.districts.items():
+            if district in name or any(a.isascii() and f"{a} {info.get('kind', 'district')}" in low
+                                       for a in info.get("aliases", ())):
+                return district
+        return None
+
+    def _ask_district(self, turn: Turn, hint: str = "") -> Reply:
+        turn.state.step = "district"
+        buttons = [Button(name, f"c:dist:{info['code']}") for name, info in self.table.districts.items()]
+        buttons.append(Button(turn.t("complaint_btn_district_unknown"), "c:dist:none"))
+        return self._reply(hint + turn.t("complaint_ask_district"), buttons)
+
     async def _district_text(self, turn: Turn, text: str) -> list[Reply]:
-        turn.state.data["district"] = self.table.district(text)
+        district = self.table.district(text)
+        if district is None and not is_skip(text):
+            return [self._ask_district(turn, turn.t("complaint_hint_district", text=text[:20]) + "\n")]
+        turn.state.data["district"] = district
         return self._ask_category(turn)
 
     # ---- category, similar complaints, description, when, photos, contact -------------------------
@@ -183,7 +256,7 @@ class ComplaintFlow:
     def _ask_category(self, turn: Turn) -> list[Reply]:
         turn.state.step = "category"
         buttons = [Button(turn.t(f"complaint_cat_{code}"), f"c:cat:{code}") for code in CATEGORIES]
-        return [self._reply(turn.t("complaint_ask_category"), buttons)]
+        return [self._reply(self._numbered(turn, "category", turn.t("complaint_ask_category")), buttons)]
 
     async def _category(self, turn: Turn, code: str) -> list[Reply]:
         if code not in CATEGORIES or turn.state.step != "category":
@@ -201,10 +274,13 @@ class ComplaintFlow:
             data["similar"] = similar.tracking
             text = turn.t("complaint_similar", facility=data.get("facility_name"), office=similar.office,
                           status=turn.t(f"complaint_status_{similar.status}"), count=similar.supporters + 1)
-            buttons = [Button(turn.t("complaint_btn_support"), "c:sup:yes"),
-                       Button(turn.t("complaint_btn_file_own"), "c:sup:no")]
-            return [*replies, self._reply(text, buttons)]
+            return [*replies, self._reply(text, self._similar_buttons(turn))]
         return [*replies, self._ask_description(turn)]
+
+    @staticmethod
+    def _similar_buttons(turn: Turn) -> list[Button]:
+        return [Button(turn.t("complaint_btn_support"), "c:sup:yes"),
+                Button(turn.t("complaint_btn_file_own"), "c:sup:no")]
 
     async def _similar(self, turn: Turn, choice: str) -> list[Reply]:
         data = turn.state.data
@@ -218,7 +294,7 @@ class ComplaintFlow:
 
     def _ask_description(self, turn: Turn) -> Reply:
         turn.state.step = "description"
-        return self._reply(turn.t("complaint_ask_description"))
+        return self._reply(self._numbered(turn, "description", turn.t("complaint_ask_description")))
 
     async def _description_text(self, turn: Turn, text: str) -> list[Reply]:
         low, high = DESCRIPTION_LIMITS
@@ -231,15 +307,19 @@ class ComplaintFlow:
             return await self._review(turn)
         turn.state.step = "when"
         buttons = [Button(turn.t(f"complaint_when_{w}"), f"c:when:{w}") for w in WHEN]
-        return [self._reply(turn.t("complaint_ask_when"), buttons)]
+        return [self._reply(self._numbered(turn, "when", turn.t("complaint_ask_when")), buttons)]
 
     async def _when_text(self, turn: Turn, text: str) -> list[Reply]:
         if not text:
             return [self._reply(turn.t("complaint_use_buttons"))]
         turn.state.data["when"] = text[:200]
+        return [self._ask_photos(turn)]
+
+    def _ask_photos(self, turn: Turn) -> Reply:
         turn.state.step = "photos"
-        buttons = [Button(turn.t("complaint_btn_skip"), "c:photos:done")]
-        return [self._reply(turn.t("complaint_ask_photos", max=MAX_PHOTOS), buttons)]
+        done = "complaint_btn_photos_done" if turn.state.data.get("photos") else "complaint_btn_skip"
+        return self._reply(self._numbered(turn, "photos", turn.t("complaint_ask_photos", max=MAX_PHOTOS)),
+                           [Button(turn.t(done), "c:photos:done")])
 
     def _photo(self, turn: Turn) -> list[Reply]:
         photos: list[str] = turn.state.data.setdefault("photos", [])
@@ -257,7 +337,10 @@ class ComplaintFlow:
         turn.state.step = "contact"
         buttons = [Button(turn.t("complaint_btn_chat_only"), "c:contact:chat"),
                    Button(turn.t("complaint_btn_anonymous"), "c:contact:anon")]
-        return self._reply(turn.t("complaint_ask_contact"), buttons)
+        days = self.retention_days
+        kept = turn.t("complaint_privacy_kept_days", days=days) if days else turn.t("complaint_privacy_kept")
+        ask = self._numbered(turn, "contact", turn.t("complaint_ask_contact"))
+        return self._reply(turn.t("complaint_privacy", kept=kept) + "\n" + ask, buttons)
 
     async def _contact_text(self, turn: Turn, text: str) -> list[Reply]:
         phone = valid_phone(text)
@@ -285,7 +368,7 @@ class ComplaintFlow:
         contact = {"phone": turn.t("complaint_contact_phone", phone=data.get("phone")),
                    "chat": turn.t("complaint_contact_chat"),
                    "anonymous": turn.t("complaint_contact_anonymous")}[data.get("contact", "chat")]
-        text = turn.t("complaint_review", facility=data.get("facility_name"),
+        text = self._numbered(turn, "review", "") + turn.t("complaint_review", facility=data.get("facility_name"),
                       district=data.get("district") or turn.t("complaint_btn_district_unknown"),
                       category=turn.t(f"complaint_cat_{data['category']}"),
                       urgent=turn.t("complaint_review_urgent") if data.get("urgent") else "",
@@ -349,7 +432,8 @@ class ComplaintFlow:
             matches = data.get("matches") or []
             if arg.isdigit() and int(arg) < len(matches):
                 return self._set_facility(turn, matches[int(arg)])
-            return self._set_facility(turn, {"id": None, "name": data.get("query") or "-", "district": None})
+            query = str(data.get("query") or "-")
+            return self._set_facility(turn, {"id": None, "name": query, "district": self._district_in(query)})
         if action == "dist" and turn.state.step == "district":
             name = next((n for n, i in self.table.districts.items() if i["code"] == arg), None)
             data["district"] = name

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
-from bot.engine.flow import Turn
-from bot.engine.types import Button, InboundKind, Reply
+from bot.engine.flow import Expects, Turn
+from bot.engine.types import Button, InboundKind, Reply, State
 from locator.gazetteer import Gazetteer, Match, Place, is_place_word
 from locator.links import map_links
 from locator.model import CARE_BITS, FacilityRecord
@@ -38,10 +39,29 @@ class FinderFlow:
 
     name = "finder"
     prefix = "f"
-    commands: tuple[str, ...] = ("find",)
+    title = "finder_title"
+    start_commands: tuple[str, ...] = ("find",)
+    commands: tuple[str, ...] = ()
+    intents: Mapping[str, str] = MappingProxyType({"facility_search": "find", InboundKind.LOCATION.value: "find"})
+    keeps_emergency = False
 
     def __init__(self, service: FacilityService) -> None:
         self.service = service
+
+    def menu_buttons(self, turn: Turn) -> list[Button]:
+        return [Button(turn.t("btn_find"), "cmd:find")]
+
+    def expects(self, state: State) -> Expects:
+        """Every step is a choice: a care type, an age, a place (typed or tapped)."""
+        return Expects.CHOICE
+
+    async def understands(self, turn: Turn) -> bool:
+        text, step = turn.inbound.text, turn.state.step
+        if care_type(text) is not None or age_months(text) is not None:
+            return True
+        if is_skip(text) and step in ("type", "age"):
+            return True
+        return bool((await self.service.locate(text)).matches)
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -97,7 +117,8 @@ class FinderFlow:
                 return [self._ask_place(turn, turn.t("finder_ask_place"))]
             if step == "place":
                 return [self._ask_place(turn, turn.t("finder_no_place", text=text.strip()[:40]))]
-            return await self._next(turn, prefix=turn.t("finder_not_understood"))
+            return await self._next(turn, prefix=turn.t("finder_hint_age" if step == "age" else "finder_hint_type",
+                                                            text=text.strip()[:20]))
         return await self._next(turn)
 
     async def _button(self, turn: Turn, value: str) -> list[Reply]:
@@ -182,7 +203,7 @@ class FinderFlow:
         if query["age"] not in (None, ANY):
             parts.append(turn.t("finder_cond_age", age=query["age"]))
         parts.append(turn.t("finder_cond_registered" if query["registered_only"] else "finder_cond_all"))
-        return ("、" if turn.lang == "zh" else ", ").join(parts)
+        return turn.t("finder_list_sep").join(parts)
 
     async def _results(self, turn: Turn, query: dict[str, Any]) -> list[Reply]:
         """One page of cards, remembered so "more" and the complaint flow can pick up from here."""
@@ -267,14 +288,14 @@ class FinderFlow:
                          if f.registered_on else turn.t("finder_card_registered_nodate", id=f.registry_id))
         else:
             lines.append(turn.t("finder_card_unregistered", id=f.registry_id))
-        sep = "、" if turn.lang == "zh" else ", "
+        sep = turn.t("finder_list_sep")
         lines.append(turn.t("finder_card_types", types=sep.join(turn.t(f"finder_care_{c}") for c in f.care_types)))
         ages = unknown
         if f.min_age_months is not None or f.max_age_months is not None:
             ages = turn.t("finder_card_ages_range", low=f.min_age_months if f.min_age_months is not None else 0,
                           high=f.max_age_months if f.max_age_months is not None else 36)
             if f.classes:
-                ages += f"（{'、'.join(f.classes)}）" if turn.lang == "zh" else f" ({', '.join(f.classes)})"
+                ages += turn.t("finder_card_classes", classes=sep.join(f.classes))
         lines.append(turn.t("finder_card_ages", ages=ages))
         if f.nature:
             lines.append(turn.t("finder_card_nature", nature=turn.t(f"finder_nature_{f.nature}")))

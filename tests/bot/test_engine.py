@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from bot.engine.types import Inbound, InboundKind, State
-from tests.bot.helpers import Transcript
+from bot.engine.engine import Engine
+from bot.engine.flow import Expects, Turn
+from bot.engine.types import Button, Inbound, InboundKind, Reply, State
+from bot.i18n import default_catalog
+from tests.bot.helpers import Transcript, fixture_kb
 
 
 async def test_question_gets_sourced_answer() -> None:
@@ -79,7 +82,7 @@ async def test_nonsense_falls_back() -> None:
 
 async def test_greeting_shows_menu() -> None:
     [reply] = await Transcript().say("你好")
-    assert reply.kind == "smalltalk" and any(b.data == "cmd:find" for b in reply.buttons)
+    assert reply.kind == "smalltalk" and [b.data for b in reply.buttons] == ["lang:en"]  # no flows here: no entries
 
 
 async def test_intents_without_flows_give_real_hotlines() -> None:
@@ -169,3 +172,64 @@ async def test_state_round_trips_through_json() -> None:
     await chat.say("/lang en")
     restored = State.from_dict({**chat.state.to_dict(), "unknown_future_field": 1})
     assert restored == chat.state
+
+
+class ColourFlow:
+    """A flow the engine has never heard of: it routes to it only by what the flow declares."""
+
+    name, prefix, title = "colour", "col", "btn_help"
+    start_commands, commands = ("colour",), ()
+    keeps_emergency = False
+
+    def __init__(self) -> None:
+        self.intents: dict[str, str] = {}
+
+    def menu_buttons(self, turn: Turn) -> list[Button]:
+        return [Button("颜色", "cmd:colour")]
+
+    def expects(self, state: State) -> Expects:
+        return Expects.CHOICE
+
+    async def understands(self, turn: Turn) -> bool:
+        return turn.inbound.text.strip() in ("红", "蓝")
+
+    async def start(self, turn: Turn) -> list[Reply]:
+        turn.state.enter(self.name, "pick")
+        return [Reply("smalltalk", "红还是蓝？", [Button("红色", "col:red"), Button("蓝色", "col:blue")])]
+
+    async def on_input(self, turn: Turn) -> list[Reply]:
+        choice = turn.inbound.text.partition(":")[2] if turn.inbound.kind is InboundKind.BUTTON else turn.inbound.text
+        if choice in ("red", "blue", "红", "蓝"):
+            turn.state.leave()
+            return [Reply("smalltalk", f"选了{choice}")]
+        return [Reply("smalltalk", "请选红或蓝。", [Button("红色", "col:red"), Button("蓝色", "col:blue")])]
+
+
+async def test_a_new_flow_is_routed_by_what_it_declares() -> None:
+    chat = Transcript(Engine(fixture_kb(), default_catalog(), [ColourFlow()]))
+    [menu] = await chat.say("你好")
+    assert [b.data for b in menu.buttons] == ["cmd:colour", "lang:en"]
+    [ask] = await chat.say("颜色")  # the menu label typed
+    assert ask.text == "红还是蓝？" and ask.buttons[-1].data == "cmd:cancel" and chat.state.flow == "colour"
+    [again] = await chat.say("绿")  # short, asks nothing: an answer attempt
+    assert again.text == "请选红或蓝。" and chat.state.flow == "colour"
+    [done] = await chat.say("蓝色")  # a label offered at this step
+    assert done.text == "选了blue" and chat.state.flow is None
+    await chat.say("/colour")
+    [left] = await chat.say("算了")
+    assert left.text.startswith("已取消帮助") and chat.state.flow is None
+    await chat.say("/colour")
+    note, answer = await chat.say("产假有多少天？")
+    assert note.text == "已退出帮助。" and answer.article == "leave_maternity_national"
+    await chat.say("/colour")
+    [done] = await chat.say("红")  # understood by the flow itself
+    assert done.text == "选了红"
+    await chat.say("/colour")
+    [part] = await chat.say("蓝")
+    assert part.text == "选了蓝"
+
+
+async def test_cancel_outside_a_flow_and_an_unknown_command() -> None:
+    chat = Transcript()
+    assert (await chat.say("取消"))[0].text == default_catalog().get("nothing_to_cancel")
+    assert "/help" in (await chat.say("/find"))[0].text  # no finder in this build

@@ -19,21 +19,26 @@ def kb() -> KnowledgeBase:
     ("怀孕四个月了能不能喝感冒冲剂", "adult"),
     ("孕二十周做四维彩超要空腹吗", "adult"),
     ("胎儿偏小一周需要担心吗", "adult"),
+    ("我已经三十周了，这两天鼻塞流涕", "adult"),  # her own weeks, without the word 孕
     # a parent's own health or cosmetics, with no child in the question
     ("坐月子期间我自己牙疼得厉害怎么办", "adult"),
     ("哺乳期可以去烫头发吗", "adult"),
     ("三十多岁的女人总失眠怎么调理", "adult"),
+    ("九价HPV疫苗打完能喝酒吗", "adult"),  # a vaccine for adults
     # any medicine by name or form
     ("两岁孩子能不能吃阿莫西林颗粒", "dose"),
     ("宝宝咳嗽用氨溴索口服液还是小儿止咳糖浆", "dose"),
     ("孩子发烧用退热栓有副作用吗", "dose"),
+    ("宝宝支气管炎吃阿奇霉素一定要吃满5天吗", "dose"),  # how long a course lasts is the doctor's
     # serious or congenital conditions, treatment decisions, which hospital
     ("孩子确诊脑瘫了怎么治疗", "diagnosis"),
     ("宝宝室间隔缺损多大需要手术", "diagnosis"),
     ("看小儿湿疹哪家医院最好", "diagnosis"),
+    ("老人中风以后总是便秘怎么办", "diagnosis"),  # an adult's stroke, whatever else is asked
     # older children and unrelated paperwork
     ("十岁孩子总是咳嗽怎么办", "older_child"),
     ("独生子女证丢了去哪补办", "unrelated"),
+    ("父母住院了独生子女护理假能请几天", "unrelated"),  # elder care, not a baby's
 ])
 def test_out_of_scope_classes_decline(kb: KnowledgeBase, question: str, reason: str) -> None:
     decision = kb.decide(question)
@@ -61,6 +66,18 @@ def test_words_the_knowledge_base_has_never_seen_count_against_answering(kb: Kno
 def test_a_vaccination_question_about_a_symptom_is_about_vaccination(kb: KnowledgeBase) -> None:
     decision = kb.decide("宝宝流鼻涕还能去打疫苗吗")
     assert decision.best is not None and decision.best.article.topic == "vaccination"
+
+
+@pytest.mark.parametrize(("question", "vaccination"), [
+    ("一岁宝宝低烧三十七度六要紧吗", False),
+    ("孩子打了退烧针两个小时了还是烧", False),  # a treatment injection
+    ("宝宝打完预防针有点低烧要紧吗", True),
+    ("娃打完针发烧了正常吗", True),  # 打针 for a baby is most often a vaccine
+])
+def test_vaccination_articles_need_a_vaccination_in_the_question(kb: KnowledgeBase, question: str,
+                                                                 vaccination: bool) -> None:
+    best = kb.decide(question).best
+    assert best is not None and (best.article.topic == "vaccination") is vaccination, best.article.id
 
 
 @pytest.mark.parametrize(("question", "article"), [

@@ -65,3 +65,16 @@ def test_parents_narratives_are_not_out_of_scope(intents: IntentDetector, text: 
 def test_medical_decisions_fall_back(intents: IntentDetector, text: str, reason: str) -> None:
     found = intents.out_of_scope(text)
     assert found is not None and found.reason == reason, (text, found)
+
+
+@pytest.mark.parametrize("text", ["产假有多少天", "宝宝发烧怎么办？", "疫苗要打几针", "托育机构哪家好",
+                                  "能不能休育儿假", "股票明天会涨吗", "How long is maternity leave",
+                                  "can I take parental leave"])
+def test_questions_are_told_from_answers(intents: IntentDetector, text: str) -> None:
+    assert intents.is_question(text)
+
+
+@pytest.mark.parametrize("text", ["8个月", "一岁半", "全日托", "七里河区的小太阳托育", "西关十字附近", "哪里都行",
+                                  "好的", "14 months", "Sunshine Baby Care", "昨天下午"])
+def test_answers_to_a_step_are_not_questions(intents: IntentDetector, text: str) -> None:
+    assert not intents.is_question(text)

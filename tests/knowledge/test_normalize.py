@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.normalize import Normalizer, cn_to_int, fold
+from knowledge.normalize import Normalizer, cn_to_int, fold, readable_temperatures
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -79,3 +79,13 @@ def test_longest_match_equals_the_plain_definition(phrases: list[str], text: str
     from knowledge.normalize import LongestMatch
 
     assert list(LongestMatch(phrases).spans(text)) == _leftmost_longest(phrases, text)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("孩子烧到386了", "孩子烧到38.6了"), ("体温37度8", "体温37.8度"), ("量了一下365", "量了一下36.5"),
+    ("fever 384 since noon", "fever 38.4 since noon"), ("宝宝392度", "宝宝39.2度"),
+    ("宝宝出生375天", "宝宝出生375天"), ("每顿喝380毫升", "每顿喝380毫升"), ("发烧3天了", "发烧3天了"),
+    ("体温38.5", "体温38.5"),
+])
+def test_temperatures_typed_without_the_decimal_point(raw: str, expected: str) -> None:
+    assert readable_temperatures(raw) == expected

@@ -118,4 +118,4 @@ async def test_facility_page_has_tap_to_call_and_a_complaint_button_for_it(clien
     # the button's target: the complaint flow, already about this facility
     response = await client.post("/api/chat", json={"session": "mapsession08", "button": f"c:fac:{card['id']}"})
     [reply] = response.json()["replies"]
-    assert reply["kind"] == "complaint" and reply["text"].startswith("第 2 步")  # which facility: already known
+    assert reply["kind"] == "complaint" and reply["text"].startswith("第 2/")  # which facility: already known

@@ -243,18 +243,26 @@ async def api_photo(request: Request) -> Response:
     return json_response(payload)
 
 
-async def api_notices(request: Request) -> Response:
-    """POST /api/chat/notices {session}: the office's notices to this web chat, which the page shows on each visit.
-
-    POST with the session in the body, never in a URL: the session id is the key to the chat and its complaints,
-    and URLs end up in access logs.
-    """
+async def session_in_body(request: Request) -> str | Response:
+    """The session of a `{session}` request body, or the response refusing the body."""
     body = await json_body(request)
     if isinstance(body, Response):
         return body
     session = body.get("session") if isinstance(body, dict) else None
     if not isinstance(session, str) or not SESSION.fullmatch(session):
         return error(400, "session must match [A-Za-z0-9_-]{8,64}")
+    return session
+
+
+async def api_notices(request: Request) -> Response:
+    """POST /api/chat/notices {session}: the office's notices to this web chat, which the page shows on each visit.
+
+    POST with the session in the body, never in a URL: the session id is the key to the chat and its complaints,
+    and URLs end up in access logs.
+    """
+    session = await session_in_body(request)
+    if isinstance(session, Response):
+        return session
     rows = await delivered_to(request.app.state.services.db, f"web:{session}")
     return json_response({"notices": [{"id": r.id, "text": r.text, "at": local(r.sent_at or r.created_at),
                                        "sent": (r.sent_at or r.created_at).isoformat()} for r in rows]})
@@ -263,12 +271,9 @@ async def api_notices(request: Request) -> Response:
 async def api_history(request: Request) -> Response:
     """POST /api/chat/history {session}: the chat's last exchanges (history.py) and the flow it is in, which the
     page draws on each visit. Like the notices, the session travels in the body only: it is the key to the chat."""
-    body = await json_body(request)
-    if isinstance(body, Response):
-        return body
-    session = body.get("session") if isinstance(body, dict) else None
-    if not isinstance(session, str) or not SESSION.fullmatch(session):
-        return error(400, "session must match [A-Za-z0-9_-]{8,64}")
+    session = await session_in_body(request)
+    if isinstance(session, Response):
+        return session
     chat_key = f"web:{session}"
     await _recorder(request).flushed()  # this process's own latest exchanges first
     exchanges = await history.recent(request.app.state.services.db, chat_key)

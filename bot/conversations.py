@@ -15,6 +15,7 @@ import re
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 from weakref import WeakValueDictionary
@@ -23,7 +24,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, select, tex
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.engine.engine import Engine
+from bot.engine.engine import MAX_TEXT, Engine
 from bot.engine.types import Inbound, InboundKind, Reply, State
 from bot.observability import bind, count_replies
 from storage.base import utcnow
@@ -79,6 +80,8 @@ class Conversations:
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         # Each chat in flight holds one pooled connection (its lock); leave room for the flows' own.
         self._gate = asyncio.Semaphore(max_in_flight)
+        # The sentence model runs here, one question at a time, so a new question never holds up the event loop.
+        self._knowledge_thread = ThreadPoolExecutor(1, thread_name_prefix="knowledge")
         # SQLite: the state last saved for up to `remember` recent chats, least recently used dropped first.
         self._saved: OrderedDict[str, State] = OrderedDict()
         self._remember = 0 if db.is_postgres else remember
@@ -124,6 +127,9 @@ class Conversations:
     async def _process(self, chat_key: str, inbound: Inbound, lang: str | None) -> tuple[list[Reply], State]:
         # This runs for every message on every channel: prebuilt Core statements, as few round trips as can be.
         async with self._gate, self._chat_lock(chat_key):
+            if inbound.kind is InboundKind.TEXT and len(inbound.text) <= MAX_TEXT:  # in the chat's order
+                await asyncio.get_running_loop().run_in_executor(self._knowledge_thread, self.engine.kb.prepare,
+                                                                 inbound.text)
             if not self.db.is_postgres:  # one process owns an SQLite file: the asyncio lock suffices
                 state = self._saved.pop(chat_key, None)  # back in only once the new state is saved
                 if state is None:

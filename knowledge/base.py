@@ -19,7 +19,7 @@ from knowledge.answerability import Model, mentions_child
 from knowledge.emergency import EmergencyDetector
 from knowledge.intents import IntentDetector
 from knowledge.loader import ARTICLES, load_articles
-from knowledge.memo import Recent
+from knowledge.memo import UP_TO, Recent
 from knowledge.model import Article
 from knowledge.normalize import fold, load_yaml, readable_temperatures, t2s_table, use_t2s
 from knowledge.retrieval import Hit, Retriever
@@ -166,6 +166,17 @@ class KnowledgeBase:
             return Decision("clarify", tuple(Hit(h.article, chance, h.variant) for h in choices))
         reason = evidence.out_of_scope_reason if evidence.features["out_of_scope_gap"] > 0 else "unknown"
         return Decision("fallback", tuple(Hit(h.article, chance, h.variant) for h in choices), reason=reason)
+
+    def prepare(self, text: str) -> None:
+        """Decide a question and each question it asks, ahead of the engine, which then finds them remembered: the
+        sentence model runs in the caller's thread (a worker), not on the event loop. Long stories are not
+        remembered, so they are left to the engine."""
+        if len(text) > UP_TO:
+            return
+        self.decide(text)
+        parts = self.intents.questions(text)
+        for part in parts if len(parts) > 1 else ():
+            self.decide(part)
 
     def search(self, text: str, limit: int = 10) -> list[Article]:
         """Articles for a search box: the fused ranking, nothing for what must never get an article."""

@@ -6,6 +6,7 @@ patterns, the intent rules and retrieval on its text, and each is a pure functio
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -24,18 +25,21 @@ class Recent(Generic[T]):
     def __init__(self, size: int = SIZE) -> None:
         self.size = size
         self._results: OrderedDict[str, T] = OrderedDict()
+        self._lock = threading.Lock()  # questions are prepared in the knowledge thread, read on the event loop
 
     def __call__(self, text: str, compute: Callable[[str], T]) -> T:
         """`compute(text)`, or the result remembered for `text`. Results are shared: never change one."""
         results = self._results
-        if text in results:
-            results.move_to_end(text)
-            return results[text]
-        result = compute(text)
+        with self._lock:
+            if text in results:
+                results.move_to_end(text)
+                return results[text]
+        result = compute(text)  # outside the lock: two threads may compute one text, both get equal results
         if len(text) <= UP_TO:
-            results[text] = result
-            if len(results) > self.size:
-                results.popitem(last=False)
+            with self._lock:
+                results[text] = result
+                if len(results) > self.size:
+                    results.popitem(last=False)
         return result
 
     def __len__(self) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
+import pytest
 from sqlalchemy import select
 
 from bot.conversations import Conversations, scrub
@@ -52,3 +54,20 @@ async def test_many_chats_concurrently(database: Database) -> None:
 
 def test_scrub_removes_ids_and_phones() -> None:
     assert "[号码]" in scrub("身份证620102199001011234") and "[号码]" in scrub("电话 0931-8888888")
+
+
+async def test_a_new_question_is_decided_off_the_event_loop(database: Database,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    convs = conversations(database)
+    kb = convs.engine.kb
+    threads: list[str] = []
+    decide = kb._decide
+
+    def recording(text: str):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        return decide(text)
+
+    monkeypatch.setattr(kb, "_decide", recording)  # the memo's compute step: runs once per new text
+    [reply] = await convs.process("t:9", Inbound.message("宝宝打完疫苗发烧了怎么办？"))
+    assert reply.kind in {"answer", "clarify", "fallback"}
+    assert threads and all(name.startswith("knowledge") for name in threads), threads

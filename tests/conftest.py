@@ -4,6 +4,7 @@ An unreachable PostgreSQL fails the run; it never skips."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.settings import Settings
 from storage.database import Database
@@ -39,9 +41,22 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.dispose()
-        async with admin.engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await drop_schema(admin, schema)
         await admin.dispose()
+
+
+async def drop_schema(admin: Database, schema: str, attempts: int = 5) -> None:
+    """Drop a test's schema; work the test left behind (a write queued behind a reply) may still hold a table,
+    which PostgreSQL reports as a deadlock: wait for it and try again."""
+    for attempt in range(attempts):
+        try:
+            async with admin.engine.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture

@@ -55,9 +55,10 @@ def create_app(channel: ChannelContext, limits: Limits | None = None, extra_rout
         routes[:0] = wechat.routes
 
     @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with workers.background(channel):
             yield
+        await flush_history(app)
         if wechat is not None:
             await wechat.close()
 
@@ -74,3 +75,10 @@ def create_app(channel: ChannelContext, limits: Limits | None = None, extra_rout
     app.state.chat_ip_limit = TokenBucket(limits.chat_ip_burst, limits.chat_ip_per_s)
     app.state.upload_limit = TokenBucket(limits.upload_burst, limits.upload_per_s)
     return app
+
+
+async def flush_history(app: Starlette) -> None:
+    """Write the web chat exchanges still queued behind their replies (on shutdown: none is lost)."""
+    recorder = getattr(app.state, "chat_history", None)
+    if recorder is not None:
+        await recorder.flushed()

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from bot.bootstrap import build
-from bot.channels.web.app import create_app
+from bot.channels.web.app import create_app, flush_history
 from bot.channels.web.security import Limits
 from tests.channels.drivers import Driver, Seen, World
 
@@ -42,11 +42,13 @@ class WebDriver(Driver):
     async def open(cls, world: World) -> AsyncIterator[WebDriver]:
         tuoyu = await build(replace(world.settings, bot_username="TestTuoyuBot"), migrate=False, kb=world.kb,
                             db=world.database)
-        transport = httpx.ASGITransport(app=create_app(tuoyu.channel, UNLIMITED), client=("203.0.113.7", 4711))
+        app = create_app(tuoyu.channel, UNLIMITED)
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4711))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             driver = cls(client)
             driver.tuoyu = tuoyu
             yield driver
+        await flush_history(app)  # exchanges queued behind the last reply, written before the schema goes
 
     async def _page(self, query: str = "") -> Seen:
         """The chat page: its greeting and its menu buttons, and the CSRF token its uploads carry."""

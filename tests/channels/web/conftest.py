@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.bootstrap import Tuoyu, build
-from bot.channels.web.app import create_app
+from bot.channels.web.app import create_app, flush_history
 from bot.channels.web.security import Limits
 from bot.settings import Settings
 from complaints.views import Filed, Submission
@@ -43,6 +43,7 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4711))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+    await flush_history(app)  # no lifespan here: exchanges queued behind a reply are written before teardown
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.engine.engine import Engine
 from bot.engine.flow import Expects, Turn
 from bot.engine.types import Button, Inbound, InboundKind, Reply, State
@@ -25,6 +27,26 @@ async def test_two_questions_in_one_message_get_both_answers_in_order() -> None:
     assert [r.article for r in replies] == ["leave_maternity_national", "leave_paternity_gansu"]
     [reply] = await Transcript().say("产假有几天，还有没有别的假")  # "还有没有" asks "is there", not "and also"
     assert reply.article == "leave_maternity_national"
+
+
+async def test_a_long_story_is_decided_whole_not_part_by_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    story = ("我在兰州一家公司上班，去年怀孕以后身体一直不太好，单位领导对我们这些要生孩子的员工态度也一般，"
+             "同事们都说生完孩子回来岗位可能就没了，我心里很不踏实，这几个月一直睡不好，家里老人也帮不上忙，"
+             "我老公在外地工作一个月才回来一次，什么事都要我自己跑，产检也是一个人去，排队一排就是一上午，"
+             "有时候还要请假扣工资，人事说制度就是这样，我也不知道找谁说理，身边也没有懂政策的朋友可以问，"
+             "想问问大家的经验。产假有多少天？还有护理假有几天")
+    assert len(story) > 200
+    chat = Transcript()
+    decided: list[str] = []
+    decide = chat.engine.kb._decide
+
+    def counting(text: str):  # type: ignore[no-untyped-def]
+        decided.append(text)
+        return decide(text)
+
+    monkeypatch.setattr(chat.engine.kb, "_decide", counting)
+    replies = await chat.say(story)
+    assert len(replies) == 1 and decided == [story]  # one concern, one decision (the short message above gets two)
 
 
 async def test_one_question_asked_twice_over_gets_one_answer() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.bootstrap import Tuoyu
 from bot.engine.engine import Engine
 from bot.engine.types import Inbound, InboundKind, Reply, State
 from bot.i18n import default_catalog
@@ -37,3 +38,23 @@ class Transcript:
         replies, self.state = await self.engine.handle(inbound, self.state, chat_key="test:1")
         assert replies, "the engine must always reply"
         return replies
+
+
+class Chat:
+    """One chat through Conversations, as a channel would drive it."""
+
+    def __init__(self, app: Tuoyu, lang: str = "zh") -> None:
+        self.app, self.key, self.lang = app, f"test:{lang}", lang
+
+    async def say(self, text: str) -> list[Reply]:
+        return await self.app.conversations.process(self.key, Inbound.message(text, lang_hint=self.lang))
+
+    async def press(self, data: str) -> list[Reply]:
+        return await self.app.conversations.process(self.key, Inbound(InboundKind.BUTTON, text=data))
+
+    async def location(self, lat: float, lon: float) -> list[Reply]:
+        return await self.app.conversations.process(self.key, Inbound(InboundKind.LOCATION, lat=lat, lon=lon,
+                                                                           lang_hint=self.lang))
+
+    async def state(self) -> State:
+        return await self.app.conversations.load(self.key)

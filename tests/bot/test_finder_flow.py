@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.bootstrap import Tuoyu, build
 from bot.engine.flow import Turn
-from bot.engine.types import Inbound, InboundKind, Reply, State
+from bot.engine.types import Inbound, Reply, State
 from bot.flows.finder import FinderFlow
 from bot.i18n import default_catalog
 from bot.port import public_reply
@@ -17,32 +16,7 @@ from bot.settings import Settings
 from locator.gazetteer import Gazetteer
 from locator.service import FacilityService
 from storage.database import Database
-from tests.bot.helpers import fixture_kb
-
-
-@pytest.fixture
-async def app(database: Database, settings: Settings) -> AsyncIterator[Tuoyu]:
-    tuoyu = await build(dataclasses.replace(settings, demo_data=True), db=database, migrate=False, kb=fixture_kb())
-    yield tuoyu
-    await tuoyu.services.facilities.close()
-
-
-class Chat:
-    def __init__(self, app: Tuoyu, lang: str = "zh") -> None:
-        self.app, self.key, self.lang = app, f"test:{lang}", lang
-
-    async def say(self, text: str) -> list[Reply]:
-        return await self.app.conversations.process(self.key, Inbound.message(text, lang_hint=self.lang))
-
-    async def press(self, data: str) -> list[Reply]:
-        return await self.app.conversations.process(self.key, Inbound(InboundKind.BUTTON, text=data))
-
-    async def location(self, lat: float, lon: float) -> list[Reply]:
-        return await self.app.conversations.process(self.key, Inbound(InboundKind.LOCATION, lat=lat, lon=lon,
-                                                                           lang_hint=self.lang))
-
-    async def state(self) -> State:
-        return await self.app.conversations.load(self.key)
+from tests.bot.helpers import Chat, fixture_kb
 
 
 def results(replies: list[Reply]) -> Reply:

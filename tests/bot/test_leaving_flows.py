@@ -5,38 +5,12 @@ Transcripts through bootstrap.build() and Conversations on a real database with 
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator
-
 import pytest
 
-from bot.bootstrap import Tuoyu, build
-from bot.engine.types import Inbound, InboundKind, Reply, State
+from bot.bootstrap import Tuoyu
+from bot.engine.types import Reply
 from bot.flows.complaint import STEPS
-from bot.settings import Settings
-from storage.database import Database
-from tests.bot.helpers import fixture_kb
-
-
-@pytest.fixture
-async def app(database: Database, settings: Settings) -> AsyncIterator[Tuoyu]:
-    tuoyu = await build(dataclasses.replace(settings, demo_data=True), db=database, migrate=False, kb=fixture_kb())
-    yield tuoyu
-    await tuoyu.services.facilities.close()
-
-
-class Chat:
-    def __init__(self, app: Tuoyu, lang: str = "zh") -> None:
-        self.app, self.key, self.lang = app, f"test:{lang}", lang
-
-    async def say(self, text: str) -> list[Reply]:
-        return await self.app.conversations.process(self.key, Inbound.message(text, lang_hint=self.lang))
-
-    async def press(self, data: str) -> list[Reply]:
-        return await self.app.conversations.process(self.key, Inbound(InboundKind.BUTTON, text=data))
-
-    async def state(self) -> State:
-        return await self.app.conversations.load(self.key)
+from tests.bot.helpers import Chat
 
 
 def data(reply: Reply) -> list[str]:

@@ -77,9 +77,10 @@ def serve_env(tmp: Path, port: int, secret: str) -> dict[str, str]:
 
 
 @contextmanager
-def phone_page(browser: Any, server: str, timeout_ms: int | None = None) -> Iterator[Any]:
+def phone_page(browser: Any, server: str, timeout_ms: int | None = None,
+               viewport: dict[str, int] | None = None) -> Iterator[Any]:
     """A page in a fresh phone-sized context; fails the test on any script error or CSP violation."""
-    context = browser.new_context(viewport=PHONE, base_url=server, locale="zh-CN",
+    context = browser.new_context(viewport=viewport or PHONE, base_url=server, locale="zh-CN",
                                   device_scale_factor=2, is_mobile=True, has_touch=True)
     if timeout_ms is not None:
         context.set_default_timeout(timeout_ms)

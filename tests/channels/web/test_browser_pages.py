@@ -16,7 +16,7 @@ import pytest
 from bot.bootstrap import build
 from bot.settings import Settings
 from complaints.views import Submission
-from tests.browser_support import ROOT, chromium, fits_phone, free_port, serve_env, serving, shot
+from tests.browser_support import ROOT, chromium, fits_phone, free_port, phone_page, serve_env, serving, shot
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
@@ -78,16 +78,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def phone(browser: Any, server: tuple[str, list[str]]) -> Iterator[Any]:
     """A 390×844 phone page; fails the test on any script error or CSP violation."""
-    context = browser.new_context(viewport=PHONE_390, base_url=server[0], locale="zh-CN", device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with phone_page(browser, server[0], TIMEOUT_MS, viewport=PHONE_390) as page:
+        yield page
 
 
 def heights(page: Any, selector: str) -> list[float]:

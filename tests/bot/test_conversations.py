@@ -12,6 +12,7 @@ from bot.conversations import Conversations, scrub
 from bot.engine.engine import Engine
 from bot.engine.types import Inbound
 from bot.i18n import default_catalog
+from knowledge.memo import UP_TO
 from storage.database import Database
 from storage.models import Conversation, QuestionLog
 from tests.bot.helpers import fixture_kb
@@ -71,3 +72,9 @@ async def test_a_new_question_is_decided_off_the_event_loop(database: Database,
     [reply] = await convs.process("t:9", Inbound.message("宝宝打完疫苗发烧了怎么办？"))
     assert reply.kind in {"answer", "clarify", "fallback"}
     assert threads and all(name.startswith("knowledge") for name in threads), threads
+    threads.clear()
+    night = "这几天晚上总是醒好几次，每次都要抱着哄很久才睡，白天也不太愿意吃辅食，"
+    story = "我家宝宝九个月了，" + night * 6 + "这正常吗？"
+    assert len(story) > UP_TO
+    await convs.process("t:9", Inbound.message(story))  # a story is decided whole, off the loop too
+    assert threads == ["knowledge_0"] * len(threads) and len(threads) == 1, threads

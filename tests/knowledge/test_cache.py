@@ -34,7 +34,7 @@ def test_repeated_questions_reuse_one_decision_and_the_memory_is_bounded() -> No
     from knowledge.memo import Recent
 
     kb = KnowledgeBase.load()
-    kb._decided = Recent(size=3)
+    kb._decided = Recent(size=3, long_size=1)
     first = kb.decide("乙肝疫苗什么时候打")
     assert kb.decide("乙肝疫苗什么时候打") is first  # remembered, and frozen since it is shared
     for question in ("产假有多少天", "护理假有几天", "宝宝发烧怎么办", "育儿补贴怎么领"):
@@ -42,10 +42,14 @@ def test_repeated_questions_reuse_one_decision_and_the_memory_is_bounded() -> No
     assert len(kb._decided) == 3 and "乙肝疫苗什么时候打" not in kb._decided  # the oldest went first
     assert kb.decide("乙肝疫苗什么时候打") == first  # recomputed, the same answer
     long_story = "宝宝" + "昨天晚上一直哭" * 40 + "怎么办"
-    kb.decide(long_story)
-    assert long_story not in kb._decided  # stories do not repeat; they are not kept
+    story = kb.decide(long_story)
+    assert kb.decide(long_story) is story  # the last stories are kept (decided off the loop, answered after)
+    assert len(kb._decided) == 4 and "育儿补贴怎么领" in kb._decided  # ...apart: the questions stay
+    other_story = "孩子" + "晚上睡不着一直闹" * 40 + "怎么办"
+    kb.decide(other_story)
+    assert long_story not in kb._decided and other_story in kb._decided and len(kb._decided) == 4
     copy = pickle.loads(pickle.dumps(kb))
-    assert not len(copy._decided) and copy._decided.size == 3
+    assert not len(copy._decided) and (copy._decided.size, copy._decided.long_size) == (3, 1)
     assert copy.decide("产假有多少天") == kb.decide("产假有多少天")
 
 

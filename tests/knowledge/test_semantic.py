@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,6 +14,8 @@ import pytest
 from knowledge.base import KnowledgeBase
 from knowledge.loader import load_articles
 from knowledge.semantic import E5Small, QueryEncoder, SemanticIndex, VectorStore, text_key
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Counting:
@@ -70,7 +75,8 @@ def test_shipped_vectors_cover_every_text_of_the_knowledge_base() -> None:
     """A fresh install builds its index without embedding thousands of texts (`tuoyu kb embed` refreshes them)."""
     counting = Counting(E5Small())
     kb = KnowledgeBase(load_articles()[0], embedder=counting)
-    missing = [k for k in kb.embedded if k not in VectorStore().vectors]
+    shipped = VectorStore().vectors
+    missing = [k for k in kb.embedded if k not in shipped]
     assert not missing and counting.texts == 0, f"{len(missing)} texts lack shipped vectors: run `tuoyu kb embed`"
 
 
@@ -83,3 +89,25 @@ def test_a_repeated_question_is_embedded_once(model: E5Small) -> None:
 
 def test_keys_depend_on_the_model() -> None:
     assert text_key("a", "产假") != text_key("b", "产假")
+
+
+def test_the_model_takes_two_threads_where_there_are_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TUOYU_EMBED_THREADS", raising=False)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert E5Small().threads == 2
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    assert E5Small().threads == 1
+    monkeypatch.setenv("TUOYU_EMBED_THREADS", "3")
+    assert E5Small().threads == 3
+
+
+def test_a_started_tuoyu_uses_one_blas_thread(tmp_path: Path) -> None:
+    """OpenBLAS would start a thread per core that spins between the small products a question needs."""
+    code = ("import asyncio; from threadpoolctl import threadpool_info; from bot.bootstrap import build\n"
+            "tuoyu = asyncio.run(build())\n"
+            "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS") and not k.startswith("TUOYU_")}
+    env |= {"PYTHONPATH": str(ROOT), "TUOYU_DATA_DIR": str(tmp_path), "OPENBLAS_NUM_THREADS": "2"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[1]", done.stdout

@@ -117,7 +117,7 @@ class EmergencyDetector:
         afraid of harming the baby), words of fear frame nothing."""
         for match in pattern.finditer(text):
             before = _CLAUSE.split(text[max(0, match.start() - 24):match.start()])[-1]
-            after = _CLAUSE.split(text[match.end():match.end() + 12])[0]
+            after = _CLAUSE.split(text[match.end():match.end() + 24])[0]
             framed = (self._frame(self._before.search(before), category) or self._after.search(after)
                       or self._frame(self._inside.search(match.group()), category)
                       or (category.guarded and self._adult.search(before + match.group() + after)))

@@ -151,6 +151,15 @@ class ChannelPort:
             return []
         return self._kb.search(text, limit=limit)
 
+    def danger(self, text: str, lang: str | None) -> list[str]:
+        """The lines the chat would lead with for a danger sign in `text` (what to do now), or none: a search box
+        shows them where a chat would, since `search` finds no article for an emergency."""
+        found = self._kb.emergency.detect(text.strip()[:200])
+        if found is None:
+            return []
+        steps = self.t(f"emergency_{found.category}", lang)
+        return [self.t(found.header, lang, call=found.call), *(line for line in steps.splitlines() if line.strip())]
+
     def article(self, article_id: str) -> Article | None:
         return self._kb.get(article_id)
 

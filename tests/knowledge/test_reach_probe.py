@@ -19,9 +19,9 @@ from knowledge.base import KnowledgeBase
 PROBE = Path(__file__).with_name("reach_probe.jsonl")
 HEALTH = {"newborn_visit", "health_checkups", "vaccination", "feeding_nutrition", "growth_development", "sleep",
           "safety_injury", "common_illness"}
-#: Top-1 share the probe reached when it was written (see the commit message for the before/after figures);
+#: Top-1 share: 505/578 (0.874) before the data fixes, 510/578 (0.882) after the first round;
 #: the floor leaves room for a handful of rows to move, not for losing a class of phrasings.
-TOP1_FLOOR = 0.90
+TOP1_FLOOR = 0.87
 
 
 def rows() -> list[dict]:

@@ -42,6 +42,7 @@ class _Category:
     rules: tuple[tuple[re.Pattern[str], ...], ...]  # any rule fires when all of its patterns hold
     unless: re.Pattern[str] | None  # whole-message exceptions ("胎便" is not black stool)
     guarded: bool  # hearsay ("看到新闻说…") may suppress it; never for the highest-risk classes
+    feared: bool  # a fear is the sign itself ("怕自己会伤害孩子"): words of fear do not frame it as a risk
 
 
 class EmergencyDetector:
@@ -58,6 +59,7 @@ class EmergencyDetector:
         self._after = re.compile(f"^(?:{self._expand(frames['after'], terms)})")
         self._inside = re.compile(frames["inside"])
         self._hearsay = re.compile(frames["hearsay"])
+        self._fear = re.compile(f"(?:{frames.get('fear', '(?!)')})")
         self.categories = [
             _Category(
                 name=name,
@@ -67,6 +69,7 @@ class EmergencyDetector:
                             for rule in spec["patterns"]),
                 unless=re.compile(spec["unless"]) if spec.get("unless") else None,
                 guarded=not spec.get("always", False),
+                feared=bool(spec.get("feared", False)),
             )
             for name, spec in table["categories"].items()
         ]
@@ -103,19 +106,25 @@ class EmergencyDetector:
                 continue
             if category.unless and category.unless.search(folded):
                 continue
-            if any(all(self._present(p, t, category.guarded) for p in rule) for rule in category.rules for t in texts):
+            if any(all(self._present(p, t, category) for p in rule) for rule in category.rules for t in texts):
                 return Emergency(category.name, category.call, category.tier)
         return None
 
-    def _present(self, pattern: re.Pattern[str], text: str, guarded: bool) -> bool:
+    def _present(self, pattern: re.Pattern[str], text: str, category: _Category) -> bool:
         """Some mention of `pattern` in `text` describes a sign the child has, not one prevented,
         feared, denied, past or defined (by the words before it, after it, or inside a long one),
-        nor, for the ordinary signs, an adult's ("妈妈发烧")."""
+        nor, for the ordinary signs, an adult's ("妈妈发烧"). Where the fear is the sign (a parent
+        afraid of harming the baby), words of fear frame nothing."""
         for match in pattern.finditer(text):
             before = _CLAUSE.split(text[max(0, match.start() - 24):match.start()])[-1]
-            after = _CLAUSE.split(text[match.end():match.end() + 12])[0]
-            framed = (self._before.search(before) or self._after.search(after) or self._inside.search(match.group())
-                      or (guarded and self._adult.search(before + match.group() + after)))
+            after = _CLAUSE.split(text[match.end():match.end() + 24])[0]
+            framed = (self._frame(self._before.search(before), category) or self._after.search(after)
+                      or self._frame(self._inside.search(match.group()), category)
+                      or (category.guarded and self._adult.search(before + match.group() + after)))
             if not framed:
                 return True
         return False
+
+    def _frame(self, found: re.Match[str] | None, category: _Category) -> bool:
+        """A frame found around a mention counts, unless it is a fear and the category's sign is one."""
+        return found is not None and not (category.feared and self._fear.match(found.group()))

@@ -22,17 +22,26 @@ from bot.engine.types import Inbound, State
 from bot.i18n import default_catalog
 from bot.port import public_reply
 from knowledge.base import KnowledgeBase
+from knowledge.intents import IntentDetector
 
 PROBE = Path(__file__).parent / "out_of_scope_probe.jsonl"
 REFER = {"fallback", "emergency"}
 
-#: Measured when the probe was written (tuned rows / held rows): declined 226/232 and 60/67,
-#: kept 241/241 and 71/71. The floors leave room for an article or triage change, not for a class lost.
-FLOORS = {("tuned", "decline"): 0.93, ("tuned", "keep"): 0.97, ("held", "decline"): 0.85, ("held", "keep"): 0.95}
+#: Measured with the rules of this probe (fallback + emergency / not fallback): tuned rows declined 227/232
+#: (before them 179/232), kept 241/241 (238/241); held rows declined 59/67 (before 48/67), kept 69/71 (66/71).
+#: The floors leave room for an article, triage or cut-off change, not for losing a class of questions.
+FLOORS = {("tuned", "decline"): 0.95, ("tuned", "keep"): 0.98, ("held", "decline"): 0.85, ("held", "keep"): 0.95}
 
 
 def rows() -> list[dict]:
     return [json.loads(line) for line in PROBE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_rules_never_decline_a_kept_question() -> None:
+    """The out-of-scope rules run before any article is weighed: one that matches a parent's question loses it."""
+    intents = IntentDetector.default()
+    hit = [r["text"] for r in rows() if r["expect"] == "keep" and intents.out_of_scope(r["text"]) is not None]
+    assert hit == ["宝宝的药和奶能一起喝吗"]  # "药…能" reads as a medicine question; known, left to the medicine rule
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.conversations import Conversations
-from bot.engine.types import Inbound, InboundKind, Reply
+from bot.engine.types import Button, Inbound, InboundKind, Reply
 from bot.i18n import LANGS, Catalog, normalize_lang
 from bot.share import ShareService, parse_payload
 from complaints import photos
@@ -150,6 +150,19 @@ class ChannelPort:
         if not text or self._kb.emergency.detect(text):
             return []
         return self._kb.search(text, limit=limit)
+
+    def menu(self, lang: str) -> list[Button]:
+        """The main menu's buttons (every flow's entries) in `lang`, for a chat page before its first message."""
+        return self._conversations.engine.menu(lang)
+
+    def danger(self, text: str, lang: str | None) -> list[str]:
+        """The lines the chat would lead with for a danger sign in `text` (what to do now), or none: a search box
+        shows them where a chat would, since `search` finds no article for an emergency."""
+        found = self._kb.emergency.detect(text.strip()[:200])
+        if found is None:
+            return []
+        steps = self.t(f"emergency_{found.category}", lang)
+        return [self.t(found.header, lang, call=found.call), *(line for line in steps.splitlines() if line.strip())]
 
     def article(self, article_id: str) -> Article | None:
         return self._kb.get(article_id)

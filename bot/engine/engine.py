@@ -367,11 +367,15 @@ class Engine:
     def _info(self, turn: Turn, key: str, **values: object) -> Reply:
         return Reply(kind="smalltalk", text=turn.t(key, **values), score=1.0)
 
+    def menu(self, lang: str) -> list[Button]:
+        """Every flow's entries in the main menu, in `lang`: what a channel shows before the first message."""
+        turn = Turn(Inbound.message(""), State(lang=lang), self.catalog)
+        return [b for f in self.flows.values() for b in f.menu_buttons(turn)]
+
     def _menu_buttons(self, turn: Turn) -> list[Button]:
         """Every flow's menu entries, then the next language."""
         other = LANGS[(LANGS.index(turn.lang) + 1) % len(LANGS)] if turn.lang in LANGS else LANGS[0]
-        return [*(b for f in self.flows.values() for b in f.menu_buttons(turn)),
-                Button(self.catalog.get("lang_name", other), f"lang:{other}")]
+        return [*self.menu(turn.lang), Button(self.catalog.get("lang_name", other), f"lang:{other}")]
 
     def _cancel_button(self, turn: Turn) -> Button:
         return Button(turn.t("btn_cancel"), f"cmd:{CANCEL}")

@@ -16,6 +16,7 @@ from bot.channels.web import history
 from bot.channels.web.blocks import Words, blocks
 from bot.channels.web.errors import language
 from bot.channels.web.maps import add_maps
+from bot.channels.web.pages import request_lang
 from bot.channels.web.security import TokenBucket, client_ip, csrf_ok, text_ok
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.port import ChannelPort, Outcome, public_reply
@@ -288,7 +289,8 @@ async def api_history(request: Request) -> Response:
 
 async def chat_page(request: Request) -> Response:
     """GET /chat: the mobile chat page (its script is static/chat.js; the CSRF token is for photo uploads)."""
-    return request.app.state.pages.render(request, "chat.html", form=True)
+    menu = request.app.state.port.menu(request_lang(request))
+    return request.app.state.pages.render(request, "chat.html", form=True, menu=menu)
 
 
 routes = [

@@ -89,15 +89,18 @@ def _ref(request: Request) -> str | None:
 
 
 async def index(request: Request) -> Response:
-    """GET /guide: articles by topic, or search results for ?q= using the chat's retrieval."""
-    kb = request.app.state.port.knowledge
+    """GET /guide: articles by topic, or search results for ?q= by the chat's rules (a danger sign gets what to do
+    now, as in the chat; an out-of-scope question no article)."""
+    port = request.app.state.port
+    kb = port.knowledge
     query = request.query_params.get("q", "").strip()[:200]
-    results = None
+    results, danger = None, []
     if query:
-        results = kb.search(query, limit=SEARCH_LIMIT)
+        danger = port.danger(query, request_lang(request))
+        results = port.search(query, limit=SEARCH_LIMIT)
     by_topic = {topic: [a for a in kb.articles.values() if a.topic == topic] for topic in TOPICS}
     topics = [(topic, sorted(items, key=lambda a: a.id)) for topic, items in by_topic.items() if items]
-    return request.app.state.pages.render(request, "guide_index.html", query=query, results=results,
+    return request.app.state.pages.render(request, "guide_index.html", query=query, results=results, danger=danger,
                                           topics=topics, total=len(kb.articles))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -263,6 +264,16 @@ async def test_chat_page_is_plain_script(client: httpx.AsyncClient) -> None:
     script = await client.get("/static/chat.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert "import " not in script.text and "=>" not in script.text  # no modules; plain functions for old WebViews
+
+
+async def test_the_first_buttons_are_the_flows_own_menu(client: httpx.AsyncClient) -> None:
+    """The page shows what the flows declare (the chat's menu without the language switch), in the page's language."""
+    expected = {"zh": ("找托育机构", "投诉托育机构", "查投诉进度"), "en": ("Find childcare", "Complaint status")}
+    for lang, labels in expected.items():
+        hello = (await client.get("/chat", params={"lang": lang})).text.split('class="msg bot hello"', 1)[1]
+        buttons = re.findall(r'data-button="([^"]+)">([^<]+)</button>', hello.split("</li>", 1)[0])
+        assert [data for data, _ in buttons] == ["cmd:find", "cmd:complain", "cmd:status"]
+        assert all(any(label in text for _, text in buttons) for label in labels), buttons
 
 
 def test_replies_are_written_as_reply_to_dict() -> None:

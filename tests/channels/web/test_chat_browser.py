@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
 
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 375, "height": 560}  # a small phone with the browser's bars shown
 TIMEOUT_MS = 60_000
 
 
@@ -78,15 +79,17 @@ def top_of(locator: Any) -> float:
 
 def test_a_new_reply_is_shown_from_its_headline(phone: Any) -> None:
     page = phone
+    page.set_viewport_size(SMALL_PHONE)  # a reply taller than the screen whatever fonts the machine has
     page.goto("/chat")
     for question in ("产假有多少天", "宝宝发烧怎么办"):
         ask(page, question)
     reply = ask(page, "奶粉怎么冲才正确")  # long: its end is far below its start
+    assert reply.evaluate("e => e.getBoundingClientRect().height") > SMALL_PHONE["height"]
     assert page.evaluate("window.scrollY") > 0
     assert 0 <= top_of(reply) <= 20, "the reply's start is at the top of the screen"
     head = reply.locator(".bubble .head")
     assert head.is_visible() and top_of(head) < 60
-    assert top_of(reply.locator(".buttons").last) > PHONE["height"], "not scrolled to the reply's end"
+    assert top_of(reply.locator(".buttons").last) > SMALL_PHONE["height"], "not scrolled to the reply's end"
     shot(page, "chat-390-reply-start", full=False)
 
 

@@ -52,6 +52,21 @@ async def test_search_without_hits_says_so(client: httpx.AsyncClient) -> None:
     assert "没有找到相关文章" in html
 
 
+async def test_a_danger_sign_searched_gets_what_to_do_now_not_articles(client: httpx.AsyncClient) -> None:
+    html = main_of((await client.get("/guide", params={"q": "宝宝吞了纽扣电池"})).text)
+    danger = html.split('id="danger"', 1)[1].split("</section>", 1)[0]
+    assert 'href="tel:120"' in danger and 'role="alert"' in html and 'id="results"' not in html
+    english = main_of((await client.get("/guide", params={"q": "my baby is not breathing", "lang": "en"})).text)
+    assert 'id="danger"' in english and "120" in english.split('id="danger"', 1)[1]
+    ordinary = main_of((await client.get("/guide", params={"q": "宝宝发烧怎么办"})).text)
+    assert 'id="danger"' not in ordinary and 'id="results"' in ordinary
+
+
+async def test_an_out_of_scope_search_gets_no_article(client: httpx.AsyncClient) -> None:
+    html = main_of((await client.get("/guide", params={"q": "我老公高血压吃什么药"})).text)
+    assert "没有找到相关文章" in html
+
+
 async def test_search_query_is_escaped(client: httpx.AsyncClient) -> None:
     html = (await client.get("/guide", params={"q": "<script>alert(1)</script>"})).text
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html

@@ -97,7 +97,7 @@ async def index(request: Request) -> Response:
     results, danger = None, []
     if query:
         danger = port.danger(query, request_lang(request))
-        results = port.search(query, limit=SEARCH_LIMIT)
+        results = None if danger else port.search(query, limit=SEARCH_LIMIT)
     by_topic = {topic: [a for a in kb.articles.values() if a.topic == topic] for topic in TOPICS}
     topics = [(topic, sorted(items, key=lambda a: a.id)) for topic, items in by_topic.items() if items]
     return request.app.state.pages.render(request, "guide_index.html", query=query, results=results, danger=danger,
